@@ -1,0 +1,455 @@
+"""Ledger → DataFrames: the inputs of the analytics layer, as of any date.
+
+Cash flows are signed from the investor's side (negative = paid in, positive =
+received), amounts are exact ``Decimal`` objects in CNY. Reversed entries and
+their reversals are left out: a corrected entry never happened. Filtering and
+grouping happen in SQL, so a page reads only the rows it needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from fundtrack.ledger.journal import reversed_ids
+from fundtrack.ledger.models import (
+    Commitment,
+    Entity,
+    FundTerms,
+    IndexLevel,
+    Recognition,
+    Transfer,
+    Valuation,
+)
+
+#: For each level of the structure: (investor kind, fund kind).
+LEVELS = {
+    "net": ("lp", "parent"),  # the parent fund's LPs ↔ the parent
+    "parent": ("parent", "subfund"),  # the parent ↔ each sub-fund
+    "gross": ("company", "subfund"),  # each sub-fund ↔ its companies
+}
+FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
+
+
+def _live(as_of: dt.date | None):
+    conditions = [Transfer.reverses_id.is_(None), Transfer.id.not_in(reversed_ids())]
+    if as_of is not None:
+        conditions.append(Transfer.date <= as_of)
+    return and_(*conditions)
+
+
+def cash_flows(
+    session: Session, level: str, as_of: dt.date | None = None, fund: str | None = None
+) -> pd.DataFrame:
+    """Dated flows between investors and funds at one ``level`` of the structure.
+
+    Columns: ``fund, investor, date, kind, amount, recallable, id``; ``amount`` is
+    signed from the investor's side (for ``gross``, the fund's side: an investment
+    is negative, proceeds positive).
+    """
+    investor_kind, fund_kind = LEVELS[level]
+    src, dst = aliased(Entity), aliased(Entity)
+    base = (
+        select(
+            Transfer.id,
+            Transfer.date,
+            Transfer.kind,
+            Transfer.amount_cny,
+            Transfer.recallable,
+            src.code.label("src"),
+            dst.code.label("dst"),
+            src.kind.label("src_kind"),
+        )
+        .join(src, src.id == Transfer.from_id)
+        .join(dst, dst.id == Transfer.to_id)
+        .where(
+            _live(as_of),
+            or_(
+                and_(src.kind == investor_kind, dst.kind == fund_kind),
+                and_(src.kind == fund_kind, dst.kind == investor_kind),
+            ),
+        )
+        .order_by(Transfer.date, Transfer.id)
+    )
+    if fund is not None:
+        base = base.where(or_(src.code == fund, dst.code == fund))
+    rows = session.execute(base).all()
+    records = []
+    for r in rows:
+        from_investor = r.src_kind == investor_kind
+        # Investor's view (paid in = negative), except gross: the fund's view of its companies.
+        sign = 1 if from_investor == (level == "gross") else -1
+        fund_code, investor_code = (r.dst, r.src) if from_investor else (r.src, r.dst)
+        records.append(
+            (fund_code, investor_code, r.date, r.kind, sign * r.amount_cny, r.recallable, r.id)
+        )
+    return pd.DataFrame.from_records(records, columns=FLOW_COLUMNS)
+
+
+def fees(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Fees and expenses paid by each fund: ``fund, manager, date, kind, amount``."""
+    src, dst = aliased(Entity), aliased(Entity)
+    rows = session.execute(
+        select(src.code, dst.code, Transfer.date, Transfer.kind, Transfer.amount_cny)
+        .join(src, src.id == Transfer.from_id)
+        .join(dst, dst.id == Transfer.to_id)
+        .where(_live(as_of), Transfer.kind.in_(("fee", "expense")))
+        .order_by(Transfer.date)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=["fund", "manager", "date", "kind", "amount"])
+
+
+def entities(session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    query = select(
+        Entity.id,
+        Entity.code,
+        Entity.kind,
+        Entity.name,
+        Entity.name_en,
+        Entity.currency,
+        Entity.inception,
+        Entity.sector,
+        Entity.region,
+        Entity.stage,
+        Entity.local,
+        Entity.lp_type,
+        Entity.demo,
+    ).order_by(Entity.kind, Entity.code)
+    if kinds:
+        query = query.where(Entity.kind.in_(kinds))
+    rows = session.execute(query).all()
+    columns = [
+        "id",
+        "code",
+        "kind",
+        "name",
+        "name_en",
+        "currency",
+        "inception",
+        "sector",
+        "region",
+        "stage",
+        "local",
+        "lp_type",
+        "demo",
+    ]
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def commitments(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """``investor, fund, amount`` summed per pair, commitments made on or before ``as_of``."""
+    inv, fund = aliased(Entity), aliased(Entity)
+    query = (
+        select(inv.code, fund.code, Commitment.amount, Commitment.date)
+        .join(inv, inv.id == Commitment.investor_id)
+        .join(fund, fund.id == Commitment.fund_id)
+    )
+    if as_of is not None:
+        query = query.where(Commitment.date <= as_of)
+    rows = session.execute(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=["investor", "fund", "amount", "date"])
+    if frame.empty:
+        return frame.drop(columns="date")
+    return frame.groupby(["investor", "fund"], as_index=False).agg(
+        amount=("amount", lambda s: sum(s, Decimal(0))), date=("date", "min")
+    )
+
+
+def _latest_valuations(session: Session, as_of: dt.date | None, holder_is_null: bool):
+    """The latest statement date per (entity, holder) and, on it, the latest posted row."""
+    conditions = [
+        Valuation.holder_id.is_(None) if holder_is_null else Valuation.holder_id.is_not(None)
+    ]
+    if as_of is not None:
+        conditions.append(Valuation.date <= as_of)
+    latest_date = (
+        select(
+            Valuation.entity_id,
+            func.coalesce(Valuation.holder_id, literal(0)).label("holder_key"),
+            func.max(Valuation.date).label("date"),
+        )
+        .where(*conditions)
+        .group_by(Valuation.entity_id, func.coalesce(Valuation.holder_id, literal(0)))
+        .subquery()
+    )
+    latest_id = (
+        select(func.max(Valuation.id).label("id"))
+        .join(
+            latest_date,
+            and_(
+                Valuation.entity_id == latest_date.c.entity_id,
+                func.coalesce(Valuation.holder_id, literal(0)) == latest_date.c.holder_key,
+                Valuation.date == latest_date.c.date,
+            ),
+        )
+        .group_by(Valuation.entity_id, Valuation.holder_id, Valuation.date)
+        .subquery()
+    )
+    return select(Valuation).where(Valuation.id.in_(select(latest_id.c.id)))
+
+
+def latest_navs(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Each fund's last NAV statement on or before ``as_of``: ``fund, date, nav, source``."""
+    query = _latest_valuations(session, as_of, holder_is_null=True).subquery()
+    fund = aliased(Entity)
+    rows = session.execute(
+        select(fund.code, query.c.date, query.c.value_cny, query.c.source)
+        .join(fund, fund.id == query.c.entity_id)
+        .order_by(fund.code)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=["fund", "date", "nav", "source"])
+
+
+def nav_history(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every fund NAV statement (restatements resolved): ``fund, date, nav``."""
+    fund = aliased(Entity)
+    query = (
+        select(fund.code, Valuation.date, Valuation.value_cny, Valuation.id)
+        .join(fund, fund.id == Valuation.entity_id)
+        .where(Valuation.holder_id.is_(None))
+        .order_by(fund.code, Valuation.date, Valuation.id)
+    )
+    if as_of is not None:
+        query = query.where(Valuation.date <= as_of)
+    frame = pd.DataFrame.from_records(
+        session.execute(query).all(), columns=["fund", "date", "nav", "id"]
+    )
+    return (
+        frame.drop_duplicates(["fund", "date"], keep="last")
+        .drop(columns="id")
+        .reset_index(drop=True)
+    )
+
+
+def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Each fund's holding in each company on ``as_of``.
+
+    Columns: ``fund, company, name, sector, region, stage, local, invested, proceeds,
+    value, value_date``. ``value`` is the last fair value on or before ``as_of``, or
+    cost less proceeds (not below zero) where no fair value was reported yet.
+    """
+    flows = cash_flows(session, "gross", as_of)
+    if flows.empty:
+        return pd.DataFrame(
+            columns=[
+                "fund",
+                "company",
+                "name",
+                "sector",
+                "region",
+                "stage",
+                "local",
+                "invested",
+                "proceeds",
+                "value",
+                "value_date",
+            ]
+        )
+    flows["invested"] = flows.amount.where(flows.amount < 0, Decimal(0)).map(abs)
+    flows["proceeds"] = flows.amount.where(flows.amount > 0, Decimal(0))
+    summed = (
+        flows.groupby(["fund", "investor"], as_index=False)
+        .agg(
+            invested=("invested", lambda s: sum(s, Decimal(0))),
+            proceeds=("proceeds", lambda s: sum(s, Decimal(0))),
+        )
+        .rename(columns={"investor": "company"})
+    )
+    latest = _latest_valuations(session, as_of, holder_is_null=False).subquery()
+    company, holder = aliased(Entity), aliased(Entity)
+    values = pd.DataFrame.from_records(
+        session.execute(
+            select(holder.code, company.code, latest.c.value_cny, latest.c.date)
+            .join(company, company.id == latest.c.entity_id)
+            .join(holder, holder.id == latest.c.holder_id)
+        ).all(),
+        columns=["fund", "company", "value", "value_date"],
+    )
+    frame = summed.merge(values, on=["fund", "company"], how="left")
+    at_cost = (frame.invested - frame.proceeds).map(lambda v: max(v, Decimal(0)))
+    frame["value"] = frame.value.where(frame.value.notna(), at_cost)
+    frame["value_date"] = frame.value_date.where(frame.value_date.notna(), None)
+    info = entities(session, ("company",))[["code", "name", "sector", "region", "stage", "local"]]
+    frame = frame.merge(info.rename(columns={"code": "company"}), on="company", how="left")
+    columns = [
+        "fund",
+        "company",
+        "name",
+        "sector",
+        "region",
+        "stage",
+        "local",
+        "invested",
+        "proceeds",
+        "value",
+        "value_date",
+    ]
+    return frame[columns].sort_values(["fund", "company"]).reset_index(drop=True)
+
+
+def index_series(session: Session, code: str) -> pd.Series:
+    """A benchmark's levels indexed by date (float: an index level is an analytics input)."""
+    rows = session.execute(
+        select(IndexLevel.date, IndexLevel.level)
+        .where(IndexLevel.index_code == code)
+        .order_by(IndexLevel.date)
+    ).all()
+    return pd.Series(
+        [float(r.level) for r in rows],
+        index=pd.DatetimeIndex([pd.Timestamp(r.date) for r in rows]),
+        name=code,
+        dtype=float,
+    )
+
+
+def index_codes(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(IndexLevel.index_code).distinct().order_by(IndexLevel.index_code))
+    )
+
+
+def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    fund, company = aliased(Entity), aliased(Entity)
+    query = (
+        select(
+            Recognition.id,
+            fund.code,
+            company.code,
+            company.name,
+            Recognition.category,
+            Recognition.base_amount,
+            Recognition.multiplier,
+            Recognition.recognised_amount,
+            Recognition.evidence,
+            Recognition.approval_date,
+        )
+        .join(fund, fund.id == Recognition.fund_id)
+        .join(company, company.id == Recognition.company_id)
+        .order_by(Recognition.approval_date, Recognition.id)
+    )
+    if as_of is not None:
+        query = query.where(Recognition.approval_date <= as_of)
+    columns = [
+        "id",
+        "fund",
+        "company",
+        "name",
+        "category",
+        "base_amount",
+        "multiplier",
+        "recognised_amount",
+        "evidence",
+        "approval_date",
+    ]
+    return pd.DataFrame.from_records(session.execute(query).all(), columns=columns)
+
+
+def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code)."""
+    latest = (
+        select(FundTerms.fund_id, func.max(FundTerms.effective_from).label("eff"))
+        .where(FundTerms.effective_from <= as_of)
+        .group_by(FundTerms.fund_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Entity.code, FundTerms)
+        .join(FundTerms, FundTerms.fund_id == Entity.id)
+        .join(
+            latest,
+            and_(latest.c.fund_id == FundTerms.fund_id, latest.c.eff == FundTerms.effective_from),
+        )
+        .order_by(Entity.code)
+    ).all()
+    records = []
+    for code, t in rows:
+        record = {c.name: getattr(t, c.key) for c in FundTerms.__table__.columns}
+        record["fund"] = code
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def journal_page(
+    session: Session,
+    *,
+    filters: dict | None = None,
+    sort: str = "date",
+    descending: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the journal with both sides' codes, and the number of matching rows.
+
+    ``filters`` may hold ``kind``, ``entity`` (either side), ``date_from``, ``date_to``,
+    ``reference`` (substring). ``sort`` is allow-listed.
+    """
+    src, dst = aliased(Entity), aliased(Entity)
+    sortable = {
+        "date": Transfer.date,
+        "amount": Transfer.amount_cny,
+        "id": Transfer.id,
+        "kind": Transfer.kind,
+    }
+    column = sortable.get(sort, Transfer.date)
+    query = (
+        select(
+            Transfer.id,
+            Transfer.date,
+            Transfer.kind,
+            src.code.label("from_code"),
+            dst.code.label("to_code"),
+            Transfer.amount,
+            Transfer.currency,
+            Transfer.amount_cny,
+            Transfer.recallable,
+            Transfer.reference,
+            Transfer.memo,
+            Transfer.reverses_id,
+            Transfer.batch_id,
+            Transfer.posted_by,
+            Transfer.posted_at,
+        )
+        .join(src, src.id == Transfer.from_id)
+        .join(dst, dst.id == Transfer.to_id)
+    )
+    filters = filters or {}
+    if filters.get("kind"):
+        query = query.where(Transfer.kind == filters["kind"])
+    if filters.get("entity"):
+        query = query.where(or_(src.code == filters["entity"], dst.code == filters["entity"]))
+    if filters.get("date_from"):
+        query = query.where(Transfer.date >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(Transfer.date <= filters["date_to"])
+    if filters.get("reference"):
+        query = query.where(Transfer.reference.contains(filters["reference"], autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    order = column.desc() if descending else column.asc()
+    query = query.order_by(order, Transfer.id.desc() if descending else Transfer.id.asc())
+    query = query.limit(per_page).offset(max(page - 1, 0) * per_page)
+    rows = session.execute(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=list(query.selected_columns.keys()))
+    reversed_set = set(session.scalars(reversed_ids()))
+    frame["reversed"] = frame.id.isin(reversed_set) if not frame.empty else []
+    return frame, int(total or 0)
+
+
+__all__ = [
+    "LEVELS",
+    "cash_flows",
+    "commitments",
+    "entities",
+    "fees",
+    "holdings",
+    "index_codes",
+    "index_series",
+    "journal_page",
+    "latest_navs",
+    "nav_history",
+    "recognitions",
+    "terms",
+]

@@ -1,0 +1,124 @@
+"""Money at the ledger boundary: exact ``Decimal`` amounts with an ISO currency.
+
+Amounts are kept to four decimal places in the database (NUMERIC(24, 4) on
+PostgreSQL, a canonical decimal string on SQLite, which has no exact numeric
+type), so a value such as ``0.005`` or ``10**15`` comes back exactly as written.
+Rounding to fen happens only when a number is displayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Numeric, String
+from sqlalchemy.types import TypeDecorator
+
+SCALE = 4
+QUANTUM = Decimal(1).scaleb(-SCALE)
+#: The largest magnitude NUMERIC(24, 4) holds: 20 integer digits.
+LIMIT = Decimal(10) ** 20
+
+REPORTING_CURRENCY = "CNY"
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be stored exactly."""
+
+
+def to_decimal(value: object, *, field: str = "amount") -> Decimal:
+    """Return ``value`` as a finite ``Decimal`` that the ledger can store exactly.
+
+    Floats are refused: a float has already lost the cents the user typed.
+    """
+    if isinstance(value, (bool, float)):
+        raise MoneyError(f"{field}: pass a Decimal or a string, not {type(value).__name__}")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise MoneyError(f"{field}: {value!r} is not a number") from None
+    if not amount.is_finite():
+        raise MoneyError(f"{field}: {value!r} is not a finite number")
+    if abs(amount) >= LIMIT:
+        raise MoneyError(f"{field}: {value!r} is larger than the ledger holds (10^20)")
+    if amount != amount.quantize(QUANTUM):
+        raise MoneyError(f"{field}: {value!r} has more than {SCALE} decimal places")
+    return amount
+
+
+def is_currency_code(code: str) -> bool:
+    """ISO 4217 shape: three upper-case letters."""
+    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
+
+
+class Money(TypeDecorator):
+    """An exact decimal column: NUMERIC on PostgreSQL, canonical text on SQLite."""
+
+    impl = Numeric(24, SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(24, SCALE, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        amount = to_decimal(value)
+        if dialect.name == "sqlite":
+            return format(amount.quantize(QUANTUM), "f")
+        return amount
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(QUANTUM)
+
+
+class Ratio(TypeDecorator):
+    """An exact ratio or rate (stake, fee rate, multiplier) with eight decimals."""
+
+    impl = Numeric(18, 8)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(18, 8, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        ratio = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not ratio.is_finite():
+            raise MoneyError(f"ratio {value!r} is not finite")
+        return format(ratio, "f") if dialect.name == "sqlite" else ratio
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(str(value))
+
+
+def allocate(
+    total: Decimal, weights: Sequence[Decimal], quantum: Decimal = Decimal("0.01")
+) -> list[Decimal]:
+    """Split ``total`` pro rata to ``weights`` in units of ``quantum``, summing exactly to it.
+
+    Largest-remainder: each share is rounded down, and the units left over go to
+    the largest remainders (ties to the earlier weight), so nobody is short by
+    more than one unit and the parts always add up to the whole.
+    """
+    total = to_decimal(total, field="total")
+    weight_sum = sum(weights, Decimal(0))
+    if weight_sum <= 0 or any(w < 0 for w in weights):
+        raise MoneyError("allocate: weights must be non-negative and not all zero")
+    units = int((total / quantum).to_integral_value())
+    if Decimal(units) * quantum != total:
+        raise MoneyError(f"allocate: {total} is not a whole number of {quantum}")
+    exact = [Decimal(units) * w / weight_sum for w in weights]
+    floors = [int(e.to_integral_value(rounding="ROUND_FLOOR")) for e in exact]
+    left = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(f) * quantum for f in floors]

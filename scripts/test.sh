@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command to run the whole test suite (SQLite and PostgreSQL), after setting up.
+# PostgreSQL: FUNDTRACK_TEST_POSTGRES (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"
