@@ -26,11 +26,12 @@ from fundtrack.ledger.models import (
     Valuation,
 )
 
-#: For each level of the structure: (investor kind, fund kind).
+#: For each level of the structure: (investor kinds, fund kinds).
 LEVELS = {
-    "net": ("lp", "parent"),  # the parent fund's LPs ↔ the parent
-    "parent": ("parent", "subfund"),  # the parent ↔ each sub-fund
-    "gross": ("company", "subfund"),  # each sub-fund ↔ its companies
+    "net": (("lp",), ("parent",)),  # the parent fund's LPs ↔ the parent
+    "parent": (("parent",), ("subfund",)),  # the parent ↔ each sub-fund
+    "subfund": (("parent", "lp"), ("subfund",)),  # all of a sub-fund's investors ↔ it
+    "gross": (("company",), ("subfund",)),  # each sub-fund ↔ its companies
 }
 FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
 
@@ -51,7 +52,7 @@ def cash_flows(
     signed from the investor's side (for ``gross``, the fund's side: an investment
     is negative, proceeds positive).
     """
-    investor_kind, fund_kind = LEVELS[level]
+    investor_kinds, fund_kinds = LEVELS[level]
     src, dst = aliased(Entity), aliased(Entity)
     base = (
         select(
@@ -69,8 +70,8 @@ def cash_flows(
         .where(
             _live(as_of),
             or_(
-                and_(src.kind == investor_kind, dst.kind == fund_kind),
-                and_(src.kind == fund_kind, dst.kind == investor_kind),
+                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
+                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
             ),
         )
         .order_by(Transfer.date, Transfer.id)
@@ -80,7 +81,7 @@ def cash_flows(
     rows = session.execute(base).all()
     records = []
     for r in rows:
-        from_investor = r.src_kind == investor_kind
+        from_investor = r.src_kind in investor_kinds
         # Investor's view (paid in = negative), except gross: the fund's view of its companies.
         sign = 1 if from_investor == (level == "gross") else -1
         fund_code, investor_code = (r.dst, r.src) if from_investor else (r.src, r.dst)
