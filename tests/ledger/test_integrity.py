@@ -37,14 +37,26 @@ def book(db):
     """A tiny ledger: one LP committed 1,000 to a parent, which committed 600 to a sub-fund."""
     with db.write() as s:
         add_entity(s, code="LP", kind="lp", name="LP", actor="t")
-        add_entity(s, code="PF", kind="parent", name="Parent", inception=dt.date(2025, 1, 1), actor="t")
-        add_entity(s, code="SF", kind="subfund", name="Sub", inception=dt.date(2025, 2, 1), actor="t")
+        add_entity(
+            s, code="PF", kind="parent", name="Parent", inception=dt.date(2025, 1, 1), actor="t"
+        )
+        add_entity(
+            s, code="SF", kind="subfund", name="Sub", inception=dt.date(2025, 2, 1), actor="t"
+        )
         add_entity(s, code="USDSF", kind="subfund", name="USD sub", currency="USD", actor="t")
         add_entity(s, code="CO", kind="company", name="Co", actor="t")
-        add_commitment(s, investor="LP", fund="PF", amount=D(1000), date=dt.date(2025, 1, 1), actor="t")
-        add_commitment(s, investor="PF", fund="SF", amount=D(600), date=dt.date(2025, 2, 1), actor="t")
-        add_commitment(s, investor="PF", fund="USDSF", amount=D(100), date=dt.date(2025, 2, 1), actor="t")
-        post_transfer(s, TransferDraft(DAY, "contribution", "LP", "PF", D(400), reference="C1"), actor="t")
+        add_commitment(
+            s, investor="LP", fund="PF", amount=D(1000), date=dt.date(2025, 1, 1), actor="t"
+        )
+        add_commitment(
+            s, investor="PF", fund="SF", amount=D(600), date=dt.date(2025, 2, 1), actor="t"
+        )
+        add_commitment(
+            s, investor="PF", fund="USDSF", amount=D(100), date=dt.date(2025, 2, 1), actor="t"
+        )
+        post_transfer(
+            s, TransferDraft(DAY, "contribution", "LP", "PF", D(400), reference="C1"), actor="t"
+        )
     return db
 
 
@@ -57,21 +69,18 @@ def journal_state(db):
 
 def refused(db, action, field: str, words: str):
     before = journal_state(db)
-    with pytest.raises(LedgerError) as info:
-        with db.write() as s:
-            action(s)
+    with pytest.raises(LedgerError) as info, db.write() as s:
+        action(s)
     assert any(p.field == field and words in p.message for p in info.value.problems), info.value
     assert journal_state(db) == before
     return info.value
 
 
 def test_a_posted_transfer_cannot_be_updated_or_deleted_through_sql(book):
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        with book.write() as s:
-            s.execute(sa.update(Transfer).values(amount=D(1)))
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        with book.write() as s:
-            s.execute(sa.delete(Transfer))
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), book.write() as s:
+        s.execute(sa.update(Transfer).values(amount=D(1)))
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), book.write() as s:
+        s.execute(sa.delete(Transfer))
     assert len(journal_state(book)[0]) == 1
 
 
@@ -84,8 +93,12 @@ def test_a_correction_is_a_linked_reversal_and_only_once(book):
         assert reversal.amount == original.amount
         # The reversed call no longer uses up the commitment.
         assert callable_remaining(s, original.from_id, original.to_id) == D(1000)
-    refused(book, lambda s: reverse_transfer(s, 1, actor="t", date=DAY), "transfer", "already reversed")
-    refused(book, lambda s: reverse_transfer(s, 2, actor="t", date=DAY), "transfer", "itself a reversal")
+    refused(
+        book, lambda s: reverse_transfer(s, 1, actor="t", date=DAY), "transfer", "already reversed"
+    )
+    refused(
+        book, lambda s: reverse_transfer(s, 2, actor="t", date=DAY), "transfer", "itself a reversal"
+    )
     with book.read() as s:
         assert verify_chain(s) == []
 
@@ -98,19 +111,25 @@ def test_nothing_is_posted_into_a_closed_quarter(book):
     refused(book, lambda s: reverse_transfer(s, 1, actor="t", date=DAY), "date", "closed")
     # The next quarter is open.
     with book.write() as s:
-        post_transfer(s, TransferDraft(dt.date(2025, 4, 1), "contribution", "LP", "PF", D(10)), actor="t")
+        post_transfer(
+            s, TransferDraft(dt.date(2025, 4, 1), "contribution", "LP", "PF", D(10)), actor="t"
+        )
 
 
 def test_a_call_beyond_the_remaining_commitment_is_rejected(book):
     draft = TransferDraft(DAY, "contribution", "LP", "PF", D("600.01"), reference="C2")
-    error = refused(book, lambda s: post_transfer(s, draft, actor="t"), "amount", "exceeds the remaining")
+    error = refused(
+        book, lambda s: post_transfer(s, draft, actor="t"), "amount", "exceeds the remaining"
+    )
     assert "600.00" in str(error)
     # Two calls in one batch that each fit but together do not are refused as a batch.
     pair = [
         TransferDraft(DAY, "contribution", "LP", "PF", D(400), reference="C3"),
         TransferDraft(DAY, "contribution", "LP", "PF", D(300), reference="C4"),
     ]
-    error = refused(book, lambda s: post_many(s, pair, actor="t"), "amount", "exceeds the remaining")
+    error = refused(
+        book, lambda s: post_many(s, pair, actor="t"), "amount", "exceeds the remaining"
+    )
     assert error.problems[0].row == 2
     # Exactly the remainder is fine.
     with book.write() as s:
@@ -141,10 +160,14 @@ def test_amounts_must_be_positive_finite_and_exact(book, amount, words):
 
 def test_currency_must_match_an_account_or_come_with_a_dated_rate(book):
     wrong = TransferDraft(DAY, "contribution", "LP", "PF", D(10), currency="EUR")
-    refused(book, lambda s: post_transfer(s, wrong, actor="t"), "currency", "matches neither account")
+    refused(
+        book, lambda s: post_transfer(s, wrong, actor="t"), "currency", "matches neither account"
+    )
     no_rate = TransferDraft(DAY, "contribution", "PF", "USDSF", D(10), currency="USD")
     refused(book, lambda s: post_transfer(s, no_rate, actor="t"), "currency", "no USD/CNY rate")
-    undated = TransferDraft(DAY, "contribution", "PF", "USDSF", D(10), currency="USD", fx_rate=D("7.1"))
+    undated = TransferDraft(
+        DAY, "contribution", "PF", "USDSF", D(10), currency="USD", fx_rate=D("7.1")
+    )
     refused(book, lambda s: post_transfer(s, undated, actor="t"), "fx_date", "needs the date")
     with book.write() as s:
         s.add(FxRate(currency="USD", date=DAY, rate=D("7.1234")))
@@ -166,25 +189,57 @@ def test_a_nav_dated_before_inception_is_rejected(book):
 def test_the_same_reinvestment_base_is_never_recognised_twice(book):
     with book.write() as s:
         set_terms(
-            s, fund="SF", effective_from=dt.date(2025, 2, 1), actor="t", fund_size=D(2000),
-            parent_stake=D("0.3"), reinvest_multiple=D("1.5"),
-            recognition_multipliers={"relocation": "2.0"}, fee_rate=D("0.02"), hurdle=D("0.08"),
-            carry=D("0.2"), investment_period_years=5, term_years=7,
+            s,
+            fund="SF",
+            effective_from=dt.date(2025, 2, 1),
+            actor="t",
+            fund_size=D(2000),
+            parent_stake=D("0.3"),
+            reinvest_multiple=D("1.5"),
+            recognition_multipliers={"relocation": "2.0"},
+            fee_rate=D("0.02"),
+            hurdle=D("0.08"),
+            carry=D("0.2"),
+            investment_period_years=5,
+            term_years=7,
         )
-        row = recognise(s, fund="SF", company="CO", category="relocation", base_amount=D(50),
-                        approval_date=DAY, actor="t")
+        row = recognise(
+            s,
+            fund="SF",
+            company="CO",
+            category="relocation",
+            base_amount=D(50),
+            approval_date=DAY,
+            actor="t",
+        )
         assert row.recognised_amount == D(100)
     refused(
         book,
-        lambda s: recognise(s, fund="SF", company="CO", category="relocation",
-                            base_amount=D(50), approval_date=DAY, actor="t"),
-        "company", "never counted twice",
+        lambda s: recognise(
+            s,
+            fund="SF",
+            company="CO",
+            category="relocation",
+            base_amount=D(50),
+            approval_date=DAY,
+            actor="t",
+        ),
+        "company",
+        "never counted twice",
     )
     refused(
         book,
-        lambda s: recognise(s, fund="SF", company="CO", category="unknown", base_amount=D(5),
-                            approval_date=DAY, actor="t"),
-        "category", "no multiplier",
+        lambda s: recognise(
+            s,
+            fund="SF",
+            company="CO",
+            category="unknown",
+            base_amount=D(5),
+            approval_date=DAY,
+            actor="t",
+        ),
+        "category",
+        "no multiplier",
     )
 
 
