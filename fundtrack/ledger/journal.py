@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, insert, or_, select, tuple_
+from sqlalchemy import Select, and_, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, NotFoundError, Problem
@@ -103,10 +103,14 @@ def callable_remaining(session: Session, investor_id: int, fund_id: int) -> Deci
 
     Reversed entries and their reversals are left out: a corrected call never happened.
     """
-    committed = session.scalar(
-        select(func.coalesce(func.sum(Commitment.amount), 0)).where(
-            Commitment.investor_id == investor_id, Commitment.fund_id == fund_id
-        )
+    # Summed here, not in SQL: SQLite would add the exact text amounts up as floats.
+    committed = sum(
+        session.scalars(
+            select(Commitment.amount).where(
+                Commitment.investor_id == investor_id, Commitment.fund_id == fund_id
+            )
+        ),
+        Decimal(0),
     )
     rows = session.execute(
         select(Transfer.kind, Transfer.from_id, Transfer.recallable, Transfer.amount_cny).where(
@@ -126,16 +130,6 @@ def callable_remaining(session: Session, investor_id: int, fund_id: int) -> Deci
     recallable = sum(
         (r.amount_cny for r in rows if r.kind == "distribution" and r.recallable), Decimal(0)
     )
-    # SQLite sums the text column as a float: add the commitments up exactly instead.
-    if not isinstance(committed, Decimal):
-        committed = sum(
-            session.scalars(
-                select(Commitment.amount).where(
-                    Commitment.investor_id == investor_id, Commitment.fund_id == fund_id
-                )
-            ),
-            Decimal(0),
-        )
     return committed - paid_in + recallable
 
 
@@ -435,12 +429,12 @@ def _append_rows(
     *,
     actor: str,
     batch_id: int | None,
-    reverses_id: int | None = None,
+    reverses_ids: Sequence[int] | None = None,
 ) -> list[int]:
     posted_at = utcnow()
     rows = []
     last = head.last_hash
-    for draft in drafts:
+    for i, draft in enumerate(drafts):
         rate = ctx.rate(draft)
         row = {
             "date": draft.date,
@@ -455,7 +449,7 @@ def _append_rows(
             "recallable": draft.recallable,
             "reference": draft.reference,
             "memo": draft.memo,
-            "reverses_id": reverses_id,
+            "reverses_id": None if reverses_ids is None else reverses_ids[i],
             "batch_id": batch_id,
             "posted_by": actor,
             "posted_at": posted_at,
@@ -509,38 +503,78 @@ def reverse_transfer(
     session: Session, transfer_id: int, *, actor: str, date: dt.date, memo: str | None = None
 ) -> Transfer:
     """Post the entry that cancels ``transfer_id``: same kind and amount, the other way round."""
+    (new_id,) = reverse_many(session, [transfer_id], actor=actor, date=date, memo=memo)
+    return session.get(Transfer, new_id)
+
+
+def reverse_many(
+    session: Session,
+    transfer_ids: Sequence[int],
+    *,
+    actor: str,
+    date: dt.date,
+    memo: str | None = None,
+) -> list[int]:
+    """Reverse every one of ``transfer_ids`` (as ``reverse_transfer`` does), all or nothing.
+
+    The context is read once for the whole list, so reversing an imported batch
+    of many entries costs a few queries, not a few per entry.
+    """
     head = lock_head(session)
-    original = session.get(Transfer, transfer_id)
-    if original is None:
-        raise NotFoundError(Problem("transfer", f"no transfer #{transfer_id}"))
-    if original.reverses_id is not None:
-        raise LedgerError(Problem("transfer", f"#{transfer_id} is itself a reversal"))
-    if session.scalar(select(Transfer.id).where(Transfer.reverses_id == transfer_id)):
-        raise LedgerError(Problem("transfer", f"#{transfer_id} is already reversed"))
-    draft = TransferDraft(
-        date=date,
-        kind=original.kind,
-        from_code=original.destination.code,
-        to_code=original.source.code,
-        amount=original.amount,
-        currency=original.currency,
-        reference=f"reversal of #{original.id}",
-        memo=memo or f"reversal of #{original.id}",
-        recallable=original.recallable,
-        fx_rate=original.fx_rate,
-        fx_date=original.fx_date,
-    )
-    ctx = PostingContext.load(session, [draft])
-    if original.currency != REPORTING_CURRENCY:
-        # The reversal cancels exactly what was booked, at the original's rate.
-        ctx.fx[(draft.currency, draft.date)] = original.fx_rate
+    wanted = list(dict.fromkeys(transfer_ids))
+    originals: dict[int, Transfer] = {}
+    already: set[int] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        originals.update(
+            (t.id, t) for t in session.scalars(select(Transfer).where(Transfer.id.in_(chunk)))
+        )
+        already.update(
+            session.scalars(select(Transfer.reverses_id).where(Transfer.reverses_id.in_(chunk)))
+        )
+    missing = [i for i in wanted if i not in originals]
+    if missing:
+        raise NotFoundError([Problem("transfer", f"no transfer #{i}") for i in missing])
+    problems = []
+    for i in wanted:
+        if originals[i].reverses_id is not None:
+            problems.append(Problem("transfer", f"#{i} is itself a reversal"))
+        elif i in already:
+            problems.append(Problem("transfer", f"#{i} is already reversed"))
+    if problems:
+        raise LedgerError(problems)
+    ids = {t.from_id for t in originals.values()} | {t.to_id for t in originals.values()}
+    codes: dict[int, str] = {}
+    sorted_ids = sorted(ids)
+    for start in range(0, len(sorted_ids), CHUNK):
+        chunk = sorted_ids[start : start + CHUNK]
+        codes.update(
+            session.execute(select(Entity.id, Entity.code).where(Entity.id.in_(chunk))).all()
+        )
+    drafts = []
+    for i in wanted:
+        original = originals[i]
+        drafts.append(
+            TransferDraft(
+                date=date,
+                kind=original.kind,
+                from_code=codes[original.to_id],
+                to_code=codes[original.from_id],
+                amount=original.amount,
+                currency=original.currency,
+                reference=f"reversal of #{original.id}",
+                memo=memo or f"reversal of #{original.id}",
+                recallable=original.recallable,
+                # The reversal cancels exactly what was booked, at the original's rate.
+                fx_rate=original.fx_rate,
+                fx_date=original.fx_date,
+            )
+        )
+    ctx = PostingContext.load(session, drafts)
     closed = ctx.closed_quarter(date)
     if closed:
         raise LedgerError(Problem("date", f"{date.isoformat()} lies in {closed}, which is closed"))
-    (new_id,) = _append_rows(
-        session, head, ctx, [draft], actor=actor, batch_id=None, reverses_id=original.id
-    )
-    return session.get(Transfer, new_id)
+    return _append_rows(session, head, ctx, drafts, actor=actor, batch_id=None, reverses_ids=wanted)
 
 
 def verify_chain(session: Session) -> list[str]:

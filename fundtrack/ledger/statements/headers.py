@@ -62,9 +62,7 @@ TYPE_NAMES: dict[str, str] = {
 _TRUE = {"true", "yes", "y", "1", "是", "可召回", "可循环"}
 _FALSE = {"", "false", "no", "n", "0", "否"}
 
-_BY_NAME = {
-    name.casefold(): canonical for canonical, names in ALIASES.items() for name in names
-}
+_BY_NAME = {name.casefold(): canonical for canonical, names in ALIASES.items() for name in names}
 
 
 def fold(text: object) -> str:

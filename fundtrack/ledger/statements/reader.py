@@ -127,9 +127,10 @@ def check_archive(data: bytes, limits: Limits) -> None:
         raise _refuse("file", f"the workbook has {len(members):,} parts: too many")
     total = 0
     for info in members:
-        if info.file_size > limits.max_unzipped or info.file_size > max(
-            info.compress_size, 1024
-        ) * limits.max_ratio:
+        if (
+            info.file_size > limits.max_unzipped
+            or info.file_size > max(info.compress_size, 1024) * limits.max_ratio
+        ):
             raise _refuse("file", f"{info.filename} inflates too much: a zip bomb?")
         seen = 0
         try:
