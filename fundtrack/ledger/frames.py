@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fundtrack.ledger.journal import reversed_ids
@@ -78,17 +79,64 @@ def cash_flows(
     )
     if fund is not None:
         base = base.where(or_(src.code == fund, dst.code == fund))
-    rows = session.execute(base).all()
-    records = []
-    for r in rows:
-        from_investor = r.src_kind in investor_kinds
-        # Investor's view (paid in = negative), except gross: the fund's view of its companies.
-        sign = 1 if from_investor == (level == "gross") else -1
-        fund_code, investor_code = (r.dst, r.src) if from_investor else (r.src, r.dst)
-        records.append(
-            (fund_code, investor_code, r.date, r.kind, sign * r.amount_cny, r.recallable, r.id)
+    rows = session.connection().execute(base).all()
+    if not rows:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    ids, dates, kinds, amounts, recallable, srcs, dsts, src_kinds = zip(*rows, strict=True)
+    from_investor = np.isin(np.array(src_kinds, dtype=object), investor_kinds)
+    # Investor's view (paid in = negative), except gross: the fund's view of its companies.
+    negative = from_investor != (level == "gross")
+    srcs, dsts = np.array(srcs, dtype=object), np.array(dsts, dtype=object)
+    return pd.DataFrame(
+        {
+            "fund": np.where(from_investor, dsts, srcs),
+            "investor": np.where(from_investor, srcs, dsts),
+            "date": dates,
+            "kind": kinds,
+            "amount": [-a if n else a for a, n in zip(amounts, negative, strict=True)],
+            "recallable": recallable,
+            "id": ids,
+        }
+    )
+
+
+def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """``cash_flows`` summed in SQL per fund, investor and kind (exact on both databases).
+
+    Columns: ``fund, investor, kind, amount`` (signed as in ``cash_flows``), ``first``,
+    ``last`` (dates of the first and last flow).
+    """
+    investor_kinds, fund_kinds = LEVELS[level]
+    src, dst = aliased(Entity), aliased(Entity)
+    query = (
+        select(
+            src.code,
+            dst.code,
+            src.kind,
+            Transfer.kind,
+            func.sum(Transfer.amount_cny),
+            func.min(Transfer.date),
+            func.max(Transfer.date),
         )
-    return pd.DataFrame.from_records(records, columns=FLOW_COLUMNS)
+        .join(src, src.id == Transfer.from_id)
+        .join(dst, dst.id == Transfer.to_id)
+        .where(
+            _live(as_of),
+            or_(
+                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
+                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
+            ),
+        )
+        .group_by(src.code, dst.code, src.kind, Transfer.kind)
+    )
+    records = []
+    for s_code, d_code, s_kind, kind, total, first, last in session.execute(query):
+        from_investor = s_kind in investor_kinds
+        negative = from_investor != (level == "gross")
+        fund_code, investor_code = (d_code, s_code) if from_investor else (s_code, d_code)
+        records.append((fund_code, investor_code, kind, -total if negative else total, first, last))
+    columns = ["fund", "investor", "kind", "amount", "first", "last"]
+    return pd.DataFrame.from_records(records, columns=columns)
 
 
 def fees(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -168,13 +216,9 @@ def _latest_valuations(session: Session, as_of: dt.date | None, holder_is_null: 
     if as_of is not None:
         conditions.append(Valuation.date <= as_of)
     latest_date = (
-        select(
-            Valuation.entity_id,
-            func.coalesce(Valuation.holder_id, literal(0)).label("holder_key"),
-            func.max(Valuation.date).label("date"),
-        )
+        select(Valuation.entity_id, Valuation.holder_id, func.max(Valuation.date).label("date"))
         .where(*conditions)
-        .group_by(Valuation.entity_id, func.coalesce(Valuation.holder_id, literal(0)))
+        .group_by(Valuation.entity_id, Valuation.holder_id)
         .subquery()
     )
     latest_id = (
@@ -183,7 +227,7 @@ def _latest_valuations(session: Session, as_of: dt.date | None, holder_is_null: 
             latest_date,
             and_(
                 Valuation.entity_id == latest_date.c.entity_id,
-                func.coalesce(Valuation.holder_id, literal(0)) == latest_date.c.holder_key,
+                Valuation.holder_id.is_not_distinct_from(latest_date.c.holder_id),
                 Valuation.date == latest_date.c.date,
             ),
         )
@@ -233,8 +277,8 @@ def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     value, value_date``. ``value`` is the last fair value on or before ``as_of``, or
     cost less proceeds (not below zero) where no fair value was reported yet.
     """
-    flows = cash_flows(session, "gross", as_of)
-    if flows.empty:
+    totals = flow_totals(session, "gross", as_of)
+    if totals.empty:
         return pd.DataFrame(
             columns=[
                 "fund",
@@ -250,24 +294,28 @@ def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
                 "value_date",
             ]
         )
-    flows["invested"] = flows.amount.where(flows.amount < 0, Decimal(0)).map(abs)
-    flows["proceeds"] = flows.amount.where(flows.amount > 0, Decimal(0))
-    summed = (
-        flows.groupby(["fund", "investor"], as_index=False)
-        .agg(
-            invested=("invested", lambda s: sum(s, Decimal(0))),
-            proceeds=("proceeds", lambda s: sum(s, Decimal(0))),
-        )
-        .rename(columns={"investor": "company"})
+    invested = totals[totals.kind == "investment"].set_index(["fund", "investor"]).amount
+    proceeds = totals[totals.kind == "proceeds"].set_index(["fund", "investor"]).amount
+    pairs = totals[["fund", "investor"]].drop_duplicates()
+    keys = list(zip(pairs.fund, pairs.investor, strict=True))
+    summed = pd.DataFrame(
+        {
+            "fund": pairs.fund.to_numpy(),
+            "company": pairs.investor.to_numpy(),
+            "invested": [-invested.get(k, Decimal(0)) for k in keys],
+            "proceeds": [proceeds.get(k, Decimal(0)) for k in keys],
+        }
     )
     latest = _latest_valuations(session, as_of, holder_is_null=False).subquery()
     company, holder = aliased(Entity), aliased(Entity)
     values = pd.DataFrame.from_records(
-        session.execute(
+        session.connection()
+        .execute(
             select(holder.code, company.code, latest.c.value_cny, latest.c.date)
             .join(company, company.id == latest.c.entity_id)
             .join(holder, holder.id == latest.c.holder_id)
-        ).all(),
+        )
+        .all(),
         columns=["fund", "company", "value", "value_date"],
     )
     frame = summed.merge(values, on=["fund", "company"], how="left")

@@ -219,7 +219,24 @@ class FundTerms(Base):
     carry: Mapped[Decimal] = mapped_column(Ratio)
     investment_period_years: Mapped[int] = mapped_column(Integer)
     term_years: Mapped[int] = mapped_column(Integer)
+    # Further indicator thresholds, e.g. {"min_leverage": "3.0", "min_investment_progress": "0.5"}.
+    thresholds: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class ScorecardItem(Base):
+    """One line of the annual performance evaluation (绩效评价): what is scored, and how much."""
+
+    __tablename__ = "scorecard_item"
+    __table_args__ = (UniqueConstraint("year", "indicator", name="scorecard_item_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(40))
+    weight: Mapped[Decimal] = mapped_column(Ratio)
+    target: Mapped[Decimal] = mapped_column(Ratio)
+    direction: Mapped[str] = mapped_column(String(3))
     created_by: Mapped[str] = mapped_column(String(120))
 
 

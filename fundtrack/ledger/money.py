@@ -1,9 +1,10 @@
 """Money at the ledger boundary: exact ``Decimal`` amounts with an ISO currency.
 
-Amounts are kept to four decimal places in the database (NUMERIC(24, 4) on
-PostgreSQL, a canonical decimal string on SQLite, which has no exact numeric
-type), so a value such as ``0.005`` or ``10**15`` comes back exactly as written.
-Rounding to fen happens only when a number is displayed.
+Amounts are kept to three decimal places (厘) in the database: NUMERIC(24, 3)
+on PostgreSQL, and a 64-bit integer count of thousandths on SQLite, which has
+no exact decimal type. Both add up exactly in SQL, so aggregates can be left to
+the database; a value such as ``0.005``, ``10**15`` or one of 19 significant
+digits comes back exactly as written. Rounding to fen happens only on display.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Numeric, String
+from sqlalchemy import BigInteger, Numeric, String
 from sqlalchemy.types import TypeDecorator
 
-SCALE = 4
+SCALE = 3
 QUANTUM = Decimal(1).scaleb(-SCALE)
-#: The largest magnitude NUMERIC(24, 4) holds: 20 integer digits.
-LIMIT = Decimal(10) ** 20
+#: The largest magnitude both databases hold: SQLite's integer of thousandths stops at 2^63.
+LIMIT = Decimal(2**63 - 1).scaleb(-SCALE)
 
 REPORTING_CURRENCY = "CNY"
 
@@ -39,8 +40,8 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         raise MoneyError(f"{field}: {value!r} is not a number") from None
     if not amount.is_finite():
         raise MoneyError(f"{field}: {value!r} is not a finite number")
-    if abs(amount) >= LIMIT:
-        raise MoneyError(f"{field}: {value!r} is larger than the ledger holds (10^20)")
+    if abs(amount) > LIMIT:
+        raise MoneyError(f"{field}: {value!r} is larger than the ledger holds (9.2 × 10^15)")
     if amount != amount.quantize(QUANTUM):
         raise MoneyError(f"{field}: {value!r} has more than {SCALE} decimal places")
     return amount
@@ -52,14 +53,14 @@ def is_currency_code(code: str) -> bool:
 
 
 class Money(TypeDecorator):
-    """An exact decimal column: NUMERIC on PostgreSQL, canonical text on SQLite."""
+    """An exact amount: NUMERIC on PostgreSQL, an integer of thousandths on SQLite."""
 
     impl = Numeric(24, SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(32))
+            return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(24, SCALE, asdecimal=True))
 
     def process_bind_param(self, value, dialect):
@@ -67,13 +68,17 @@ class Money(TypeDecorator):
             return None
         amount = to_decimal(value)
         if dialect.name == "sqlite":
-            return format(amount.quantize(QUANTUM), "f")
+            return int(amount.scaleb(SCALE))
         return amount
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return Decimal(str(value)).quantize(QUANTUM)
+        if dialect.name == "sqlite":
+            if isinstance(value, float):
+                raise MoneyError("an amount came back from SQLite as a float")
+            return Decimal(int(value)).scaleb(-SCALE).quantize(QUANTUM)
+        return Decimal(value).quantize(QUANTUM)
 
 
 class Ratio(TypeDecorator):

@@ -44,6 +44,15 @@ def set_terms(
             problems.append(Problem("recognition_multipliers", f"{category}: must be positive"))
     if problems:
         raise LedgerError(problems)
+    for name, value in (terms.get("thresholds") or {}).items():
+        if not (name.startswith(("min_", "max_")) and Decimal(str(value)) >= 0):
+            problems.append(
+                Problem("thresholds", f"{name}: must be min_… or max_… and not negative")
+            )
+    if problems:
+        raise LedgerError(problems)
+    if "thresholds" in terms:
+        terms["thresholds"] = {k: str(v) for k, v in terms["thresholds"].items()}
     if "recognition_multipliers" in terms:
         terms["recognition_multipliers"] = {
             k: str(v) for k, v in terms["recognition_multipliers"].items()

@@ -31,6 +31,7 @@ from fundtrack.ledger.models import Entity
 from fundtrack.ledger.money import allocate
 from fundtrack.ledger.periods import quarter_ends
 from fundtrack.ledger.recognitions import recognise
+from fundtrack.ledger.scorecards import set_scorecard
 from fundtrack.ledger.terms import set_terms
 from fundtrack.ledger.valuations import ValuationDraft, post_valuations
 from fundtrack.services import demo_portfolio as seed
@@ -195,6 +196,7 @@ class SmallDemo:
                 single_project_cap=sf["single_project_cap"],
                 core_sector=sf["core_sector"],
                 core_sector_min=sf["core_sector_min"],
+                thresholds=seed.THRESHOLDS,
             )
             set_terms(s, fund=sf["code"], effective_from=sf["inception"], actor=ACTOR, **terms)
             if "revision" in sf:
@@ -541,6 +543,8 @@ class SmallDemo:
     def build(self) -> dict[str, int]:
         self._entities()
         self._commitments_and_terms()
+        for year in (2025, 2026):
+            set_scorecard(self.session, year, seed.SCORECARD, actor=ACTOR)
         for _day, _order, action in sorted(self._events(), key=lambda e: (e[0], e[1])):
             action()
         outcome = post_many(self.session, self.drafts, actor=ACTOR)

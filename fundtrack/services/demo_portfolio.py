@@ -403,3 +403,23 @@ EXITS = [
 RECOGNITION_CATEGORY = {"local": "local_investment"}  # native firms; movers: relocation/subsidiary
 
 BENCHMARK = ("CSI300-SYN", "合成沪深300风格指数（演示）", "Synthetic CSI 300-like index (demo)")
+
+# Indicator thresholds beyond the named terms (data: they differ by city and year).
+THRESHOLDS = {
+    "min_paid_in_ratio": "0.60",
+    "min_investment_progress": "0.60",
+    "min_leverage": "3.0",
+    "min_reinvestment_completion": "0.50",
+}
+
+# 绩效评价: the parent fund's annual performance scorecard (weights add up to 100).
+SCORECARD = [
+    {"indicator": "paid_in_ratio", "weight": 10, "target": "0.30", "direction": "min"},
+    {"indicator": "investment_progress", "weight": 20, "target": "0.70", "direction": "min"},
+    {"indicator": "leverage", "weight": 15, "target": "3.0", "direction": "min"},
+    {"indicator": "reinvestment_completion", "weight": 20, "target": "1.0", "direction": "min"},
+    {"indicator": "irr", "weight": 10, "target": "0.06", "direction": "min"},
+    {"indicator": "idle_cash_share", "weight": 10, "target": "0.20", "direction": "max"},
+    {"indicator": "private_capital_share", "weight": 5, "target": "0.25", "direction": "min"},
+    {"indicator": "breaches", "weight": 10, "target": "0", "direction": "max"},
+]

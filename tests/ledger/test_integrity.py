@@ -149,8 +149,8 @@ def test_no_commitment_no_call(book):
         (D("NaN"), "not a finite number"),
         (D("Infinity"), "not a finite number"),
         (1.5, "not float"),
-        (D("0.00001"), "more than 4 decimal places"),
-        (D("1e21"), "larger than the ledger holds"),
+        (D("0.0001"), "more than 3 decimal places"),
+        (D("1e16"), "larger than the ledger holds"),
     ],
 )
 def test_amounts_must_be_positive_finite_and_exact(book, amount, words):

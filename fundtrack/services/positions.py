@@ -1,0 +1,121 @@
+"""A fund's position at a date: paid-in, distributions, NAV rolled forward, IRR, multiples, PME.
+
+These helpers turn ledger frames (exact ``Decimal`` money) into analytics inputs
+(floats) and the results back into display values: money as ``Decimal`` to the
+fen, ratios as float or None — never NaN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from fundtrack import analytics as fa
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def money(value) -> Decimal | None:
+    """An analytics float (or a Decimal) as money to the fen; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return Decimal(repr(round(float(value), 2))).quantize(CENT)
+
+
+def ratio(value) -> float | None:
+    """A finite float, or None (no NaN or infinity ever reaches a page)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def dsum(values) -> Decimal:
+    return sum(values, ZERO)
+
+
+def upto(frame: pd.DataFrame, day: dt.date, column: str = "date") -> pd.DataFrame:
+    return frame[frame[column] <= day] if not frame.empty else frame
+
+
+def position(
+    flows: pd.DataFrame,
+    navs: pd.DataFrame,
+    as_of: dt.date,
+    *,
+    committed: Decimal = ZERO,
+    index: pd.Series | None = None,
+    nav_flows: pd.DataFrame | None = None,
+    nav_share: float | None = None,
+) -> dict:
+    """Figures of one investor in one fund at ``as_of``.
+
+    ``flows``: the investor's flows (``date, kind, amount, recallable``; signed, the
+    investor's view). ``navs``: the fund's NAV statements (``date, nav``). The NAV is
+    rolled forward with ``nav_flows`` (all investors' flows, for a fund's whole NAV;
+    default ``flows``) and the investor holds ``nav_share`` of it (default all).
+    """
+    flows = upto(flows, as_of)
+    navs = upto(navs, as_of)
+    nav_flows = flows if nav_flows is None else upto(nav_flows, as_of)
+    contributions = -dsum(flows.amount[flows.kind == "contribution"]) if not flows.empty else ZERO
+    distributions = dsum(flows.amount[flows.kind == "distribution"]) if not flows.empty else ZERO
+    recallable = (
+        dsum(flows.amount[(flows.kind == "distribution") & flows.recallable])
+        if not flows.empty
+        else ZERO
+    )
+    nav_series = pd.Series(
+        [float(v) for v in navs.nav], index=pd.DatetimeIndex(pd.to_datetime(navs.date)), dtype=float
+    )
+    rolled = fa.roll_forward_nav(
+        nav_series,
+        list(nav_flows.date),
+        [float(a) for a in nav_flows.amount],
+        as_of,
+    )
+    whole_nav = rolled.value
+    nav = whole_nav * (1.0 if nav_share is None else nav_share)
+    dates = list(flows.date)
+    amounts = [float(a) for a in flows.amount]
+    irr = fa.xirr_result([*dates, as_of], [*amounts, nav]) if dates else None
+    m = fa.multiples([float(contributions)], [float(distributions)], nav)
+    # Exact in Decimal (fa.unfunded's definition): money shown to the fen must not pass floats.
+    undrawn = max(committed - contributions, ZERO)
+    figures = {
+        "committed": money(committed),
+        "paid_in": money(contributions),
+        "distributed": money(distributions),
+        "recallable": money(recallable),
+        "undrawn": money(undrawn),
+        "unfunded": money(undrawn + recallable),
+        "nav": money(nav),
+        "fund_nav": money(whole_nav),
+        "nav_date": rolled.reported_date,
+        "nav_reported": money(rolled.reported_value),
+        "nav_age_days": rolled.age_days,
+        "irr": ratio(irr.rate) if irr else None,
+        "irr_reason": (irr.reason if irr else "no cash flows"),
+        "dpi": ratio(m["dpi"]),
+        "rvpi": ratio(m["rvpi"]),
+        "tvpi": ratio(m["tvpi"]),
+        "pic_ratio": ratio(fa.pic_to_commitment(float(contributions), float(committed))),
+    }
+    figures.update(pme_figures(dates, amounts, as_of, nav, index))
+    return figures
+
+
+def pme_figures(dates, amounts, as_of: dt.date, nav: float, index: pd.Series | None) -> dict:
+    keys = ("ks_pme", "direct_alpha", "ln_pme", "pme_plus")
+    if index is None or index.empty or not dates:
+        return dict.fromkeys(keys)
+    results = fa.pme_results(dates, amounts, as_of, nav, index)
+    return {k: ratio(results[k].value) for k in keys}
