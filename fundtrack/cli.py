@@ -5,6 +5,7 @@ Each command reads its arguments, calls one service and prints what happened.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -122,7 +123,167 @@ def serve_command(port: int, host: str) -> None:
     current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 
-COMMANDS = [init_db_command, demo_command, demo_users_command, user_group, serve_command]
+@click.command("import")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@click.option("--reverse", "batch_id", type=int, help="Reverse a committed batch instead.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Date of the reversal.")
+@click.option("--max-mb", type=int, default=50, show_default=True, envvar="FUNDTRACK_IMPORT_MAX_MB")
+@click.option(
+    "--max-rows", type=int, default=200_000, show_default=True, envvar="FUNDTRACK_IMPORT_MAX_ROWS"
+)
+@click.option("--actor", default="cli", show_default=True, help="Recorded as the importer.")
+@with_appcontext
+def import_command(path, dry_run, batch_id, day, max_mb, max_rows, actor) -> None:
+    """Import a statement (CSV/XLSX; kind read from its header), or reverse a batch."""
+    from fundtrack.ledger.statements import Limits
+    from fundtrack.services import imports
+
+    if batch_id is not None:
+        try:
+            done = imports.reverse_batch(_db(), batch_id, actor, day.date() if day else None)
+        except LedgerError as error:
+            _fail(error)
+        click.echo(f"batch #{batch_id} reversed: {done.reversed:,} entries")
+        return
+    if path is None:
+        raise click.UsageError("give a PATH to import, or --reverse BATCH_ID")
+    limits = Limits(max_bytes=max_mb * 1024 * 1024, max_rows=max_rows)
+    name, data = os.path.basename(path), _read_limited(path, limits.max_bytes)
+    started = time.perf_counter()
+    if dry_run:
+        preview = imports.preview_import(_db(), name, data, actor, limits=limits)
+        _print_problems(preview.problems)
+        click.echo(f"{preview.kind or 'unknown'} file, {preview.rows_read:,} rows read")
+        click.echo(f"dry run: {preview.new:,} new, {preview.duplicates:,} duplicates")
+        sys.exit(1 if preview.problems else 0)
+    try:
+        result = imports.commit_import(
+            _db(), name, data, actor, progress=_progress(), limits=limits
+        )
+    except LedgerError as error:
+        _print_problems(error.problems)
+        click.echo(f"nothing imported: {len(error.problems):,} problems", err=True)
+        sys.exit(1)
+    took = time.perf_counter() - started
+    click.echo(
+        f"{result.new:,} new, {result.duplicates:,} duplicates "
+        f"({result.kind}, batch #{result.batch_id}, {result.rows_read:,} rows in {took:.1f} s)"
+    )
+
+
+def _read_limited(path: str, max_bytes: int) -> bytes:
+    with open(path, "rb") as handle:
+        # One byte over the limit is enough for the service to refuse it with its message.
+        return handle.read(max_bytes + 1)
+
+
+def _print_problems(problems) -> None:
+    for p in problems:
+        where = f"line {p.row}, " if p.row is not None else ""
+        click.echo(f"error: {where}{p.field}: {p.message}", err=True)
+
+
+def _progress():
+    """Progress on stderr, one line per step: rows read (every 10,000), validated, written."""
+
+    def report(stage: str, count: int) -> None:
+        click.echo(f"{stage} {count:,} rows", err=True)
+
+    return report
+
+
+@click.command("export-journal")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_journal_command(out: str) -> None:
+    """Write the journal as CSV in the import format (imports back as all duplicates)."""
+    from fundtrack.services.exports import export_journal
+
+    count = export_journal(_db(), out)
+    click.echo(f"{count:,} journal entries written to {out}")
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Verify the ledger: hash chain, amounts, reversals, closed quarters, commitments."""
+    from fundtrack.services.checks import run_checks
+
+    report = run_checks(_db())
+    for name, findings in report.findings.items():
+        click.echo(f"{'ok  ' if not findings else 'FAIL'} {name}")
+        for finding in findings:
+            click.echo(f"     {finding}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("report")
+@click.option("--quarter", required=True, help="e.g. 2026Q3")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--send", is_flag=True, help="Queue the PDF to every board member and send it.")
+@with_appcontext
+def report_command(quarter: str, lang: str, out_path: str, send: bool) -> None:
+    """Write the quarterly board report as a PDF (and email it with --send)."""
+    from fundtrack.reporting.outbox import MailSettings
+    from fundtrack.reporting.render import RenderError
+    from fundtrack.services.reports import build_report, queue_to_board, send_outbox
+
+    try:
+        result = build_report(_db(), quarter, lang, out_path, actor="cli", progress=click.echo)
+    except LedgerError as error:
+        _fail(error)
+    except RenderError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    took = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.timings.items())
+    click.echo(f"wrote {result.path} ({result.pages} pages; {took})")
+    if send:
+        started = time.perf_counter()
+        queued = queue_to_board(_db(), result.report_id)
+        click.echo(f"sending to {len(queued)} board member(s) …")
+        summary = send_outbox(_db(), MailSettings.from_config(current_app.config),
+                              report_id=result.report_id)
+        for line in summary.details:
+            click.echo(f"  {line}")
+        click.echo(f"{summary.describe()} in {time.perf_counter() - started:.1f} s")
+        if summary.failed or summary.unknown:
+            sys.exit(1)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The email outbox of board reports."""
+
+
+@outbox_group.command("send")
+@with_appcontext
+def outbox_send_command() -> None:
+    """Send every due message (retries included)."""
+    from fundtrack.reporting.outbox import MailSettings
+    from fundtrack.services.reports import send_outbox
+
+    started = time.perf_counter()
+    summary = send_outbox(_db(), MailSettings.from_config(current_app.config))
+    for line in summary.details:
+        click.echo(f"  {line}")
+    click.echo(f"{summary.describe()} in {time.perf_counter() - started:.1f} s")
+
+
+COMMANDS = [
+    check_command,
+    init_db_command,
+    demo_command,
+    demo_users_command,
+    user_group,
+    serve_command,
+    import_command,
+    export_journal_command,
+    report_command,
+    outbox_group,
+]
 
 
 def init_app(app: Flask) -> None:
