@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, NotFoundError, Problem
@@ -284,21 +285,43 @@ def _commitment_problem(ctx: PostingContext, draft: TransferDraft) -> Problem | 
     return None
 
 
+def reference_filters(keys: Iterable[tuple[int, int, str]]) -> Iterator[ColumnElement[bool]]:
+    """WHERE clauses finding the transfers with these (from_id, to_id, reference) keys.
+
+    Keys are grouped by account pair, each clause covering up to ``CHUNK``
+    references as ``(from = ? AND to = ? AND reference IN (…)) OR …``: both
+    databases answer that from the unique (from, to, reference) index, where a
+    pairs-IN × references-IN filter makes them probe every combination.
+    """
+    by_pair: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for source, destination, reference in keys:
+        by_pair[(source, destination)].append(reference)
+    parts: list[ColumnElement[bool]] = []
+    size = 0
+    for (source, destination), references in by_pair.items():
+        for start in range(0, len(references), CHUNK):
+            chunk = references[start : start + CHUNK]
+            if parts and size + len(chunk) > CHUNK:
+                yield or_(*parts)
+                parts, size = [], 0
+            parts.append(
+                and_(
+                    Transfer.from_id == source,
+                    Transfer.to_id == destination,
+                    Transfer.reference.in_(chunk),
+                )
+            )
+            size += len(chunk)
+    if parts:
+        yield or_(*parts)
+
+
 def _existing_by_reference(
     ctx: PostingContext, keyed: dict[tuple[int, int, str], int]
 ) -> dict[tuple[int, int, str], Transfer]:
     found: dict[tuple[int, int, str], Transfer] = {}
-    keys = list(keyed)
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        refs = {k[2] for k in chunk}
-        rows = ctx.session.scalars(
-            select(Transfer).where(
-                Transfer.reference.in_(refs),
-                tuple_(Transfer.from_id, Transfer.to_id).in_({(k[0], k[1]) for k in chunk}),
-            )
-        )
-        for t in rows:
+    for where in reference_filters(keyed):
+        for t in ctx.session.scalars(select(Transfer).where(where)):
             key = (t.from_id, t.to_id, t.reference)
             if key in keyed:
                 found[key] = t

@@ -53,7 +53,7 @@ def parse_amount(value: object, *, allow_negative: bool = False, units: bool = T
 
 def _parse_text(raw: str, *, units: bool) -> Decimal:
     # NFKC folds full-width digits, commas and brackets (１，２３４) into ASCII.
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
     if not text:
         raise AmountError("an amount is required")
     negative = False

@@ -33,7 +33,8 @@ def parse_date(value: object) -> dt.date:
         raise DateError("a date is required")
     if isinstance(value, (bool, int, float)):
         raise DateError(f"{value!r} is not a date: {HINT}")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = str(value)
+    text = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
     if not text:
         raise DateError("a date is required")
     for form in _FORMS:

@@ -151,6 +151,15 @@ def check_archive(data: bytes, limits: Limits) -> None:
             raise _refuse("file", f"unsupported compression: {exc}") from None
 
 
+def _defused(exc: BaseException | None, kind: type) -> BaseException | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 def _read_xlsx(data: bytes, limits: Limits) -> Table:
     import openpyxl
     from defusedxml import DefusedXmlException
@@ -166,9 +175,11 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
         sheet.reset_dimensions()
         cells = sheet.iter_rows(values_only=True)
         header = next(cells, None)
-    except DefusedXmlException as exc:
-        raise _refuse("file", f"the workbook's XML is refused: {exc}") from None
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, IndexError) as exc:
+        # openpyxl wraps what defusedxml refused in a ValueError of its own.
+        refused = _defused(exc, DefusedXmlException)
+        if refused is not None:
+            raise _refuse("file", f"the workbook's XML is refused: {refused}") from None
         raise _refuse("file", f"not a readable XLSX workbook: {exc}") from None
     if header is None:
         raise _refuse("file", "the first sheet is empty")
@@ -186,8 +197,13 @@ def _read_xlsx(data: bytes, limits: Limits) -> Table:
                 if count > limits.max_rows:
                     raise _refuse("file", f"more than {limits.max_rows:,} rows", line)
                 yield line, list(values)
-        except DefusedXmlException as exc:
-            raise _refuse("file", f"the workbook's XML is refused: {exc}") from None
+        except LedgerError:
+            raise
+        except (KeyError, ValueError, TypeError) as exc:
+            refused = _defused(exc, DefusedXmlException)
+            if refused is not None:
+                raise _refuse("file", f"the workbook's XML is refused: {refused}") from None
+            raise _refuse("file", f"not a readable XLSX sheet: {exc}") from None
         finally:
             book.close()
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from fundtrack.ledger.errors import LedgerError, Problem
 from fundtrack.ledger.journal import TransferDraft
-from fundtrack.ledger.money import QUANTUM, REPORTING_CURRENCY
+from fundtrack.ledger.money import REPORTING_CURRENCY
 from fundtrack.ledger.statements.amounts import AmountError, parse_amount
 from fundtrack.ledger.statements.dates import DateError, parse_date
 from fundtrack.ledger.statements.headers import (
@@ -71,7 +71,8 @@ class Statement:
 
 
 def derived_reference(draft: TransferDraft) -> str:
-    amount = format(Decimal(draft.amount).quantize(QUANTUM), "f")
+    # Normalised (1234.50 → 1234.5), so the key does not depend on how it was written.
+    amount = format(Decimal(draft.amount).normalize(), "f")
     content = "|".join(
         (draft.date.isoformat(), draft.kind, draft.from_code, draft.to_code, amount, draft.currency)
     )
@@ -80,6 +81,11 @@ def derived_reference(draft: TransferDraft) -> str:
 
 def text(value: object) -> str:
     """A cell as text, with an export's neutralising ``'`` taken off again."""
+    if type(value) is str:
+        result = value.strip()
+        if len(result) > 1 and result[0] == "'" and result[1] in NEUTRALISED:
+            result = result[1:]
+        return result
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -1,0 +1,184 @@
+"""HTML and PDF rendering of the printed documents under ``reports/``.
+
+Templates are Jinja with autoescape on, so a fund or company name is always
+text, never markup. WeasyPrint runs with a URL fetcher that serves only the
+report kind's own ``assets/`` folder and ``data:`` URLs: no ``file://`` outside
+it, no http(s), so a crafted name or a compromised template cannot read the
+server's files or call the network. Fonts come from fontconfig by family name
+(Noto Sans CJK SC from fonts-noto-cjk) and WeasyPrint embeds the subset it used.
+
+The PDF is rendered in a child process with a wall-clock limit and an address
+space limit (``RLIMIT_AS``): a runaway document cannot hang or exhaust the server.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+
+from fundtrack.reporting import formatting
+
+REPORTS_ROOT = Path(__file__).resolve().parents[2] / "reports"
+DEFAULT_TIMEOUT_S = 120
+#: Address space the child may add on top of what it inherits from the parent at fork.
+DEFAULT_MEMORY_MB = 1536
+
+
+class RenderError(RuntimeError):
+    """The PDF could not be produced: timeout, memory limit, or an error in the child."""
+
+
+def environment(kind: str = "quarterly") -> jinja2.Environment:
+    """The Jinja environment of one report kind (``reports/<kind>/``), with our filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(REPORTS_ROOT / kind)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    formatting.install(env)
+    return env
+
+
+def render_html(kind: str, template: str, context: dict) -> str:
+    return environment(kind).get_template(template).render(**context)
+
+
+def assets_dir(kind: str = "quarterly") -> Path:
+    return REPORTS_ROOT / kind / "assets"
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class AssetsOnlyFetcher(URLFetcher):
+        """Serves ``data:`` URLs and files inside one folder; refuses (and records) the rest."""
+
+        def __init__(self, root: Path):
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+            self.root = os.path.realpath(root)
+            self.fetched: list[str] = []
+            self.refused: list[str] = []
+
+        def allows(self, url: str) -> bool:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return True
+            if scheme != "file" or parts.netloc not in ("", "localhost"):
+                return False
+            path = os.path.realpath(url2pathname(parts.path))
+            return os.path.commonpath([path, self.root]) == self.root
+
+        def fetch(self, url, headers=None):
+            if not self.allows(url):
+                self.refused.append(url)
+                raise ValueError(f"refused to fetch {url[:200]}: outside the report's assets")
+            self.fetched.append(url[:100])
+            return super().fetch(url, headers)
+
+    return AssetsOnlyFetcher
+
+
+def make_fetcher(root: Path):
+    """A WeasyPrint URL fetcher limited to ``root`` and ``data:`` URLs (see module doc)."""
+    return _fetcher_class()(root)
+
+
+@dataclass
+class PdfResult:
+    path: Path
+    pages: int
+    seconds: float
+    fetched: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _write_pdf(html: str, out_path: Path, root: Path) -> dict:
+    """Render in this process (the child's body; also what the benchmark calls directly)."""
+    from weasyprint import HTML
+
+    fetcher = make_fetcher(root)
+    document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
+    tmp = out_path.with_name(out_path.name + ".part")
+    # No attachments: <link rel=attachment> would need the fetcher, and we pass none.
+    document.write_pdf(tmp, attachments=[], pdf_tags=False)
+    os.replace(tmp, out_path)
+    return {"pages": len(document.pages), "fetched": fetcher.fetched, "refused": fetcher.refused}
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _child(conn, html: str, out_path: str, root: str, memory_mb: int) -> None:
+    try:
+        # The limit is on top of what the fork inherited (the parent's libraries).
+        limit = _vm_bytes() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", _write_pdf(html, Path(out_path), Path(root))))
+    except MemoryError:
+        conn.send(("error", f"the renderer ran out of its {memory_mb} MB memory limit"))
+    except BaseException as exc:  # report everything to the parent, then exit
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+    finally:
+        conn.close()
+
+
+def html_to_pdf(
+    html: str,
+    out_path: Path | str,
+    *,
+    kind: str = "quarterly",
+    timeout: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> PdfResult:
+    """Write ``html`` as a PDF at ``out_path`` in a child process with time and memory limits."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    parent_conn, child_conn = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child,
+        args=(child_conn, html, str(out_path), str(assets_dir(kind)), memory_mb),
+        daemon=True,
+    )
+    process.start()
+    child_conn.close()
+    try:
+        if not parent_conn.poll(timeout):
+            raise RenderError(f"rendering the PDF took longer than {timeout:.0f} s")
+        status, payload = parent_conn.recv()
+    except EOFError as exc:
+        raise RenderError(f"the renderer died (exit code {process.exitcode})") from exc
+    finally:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGKILL)
+        process.join()
+        parent_conn.close()
+        Path(str(out_path) + ".part").unlink(missing_ok=True)
+    if status != "ok":
+        raise RenderError(payload)
+    return PdfResult(
+        path=out_path,
+        pages=payload["pages"],
+        seconds=time.perf_counter() - started,
+        fetched=payload["fetched"],
+        refused=payload["refused"],
+    )

@@ -1,0 +1,175 @@
+"""The UI's forms (Flask-WTF: every POST carries a CSRF token).
+
+Fields are named after the ledger's ``Problem.field`` names where they can be,
+so a refused entry shows each problem next to the field it concerns.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from fundtrack.ledger.models import TRANSFER_KINDS
+
+CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+QUARTER = r"^\d{4}Q[1-4]$"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[AnyOf(("zh", "en"))])
+    next = HiddenField()
+
+
+class TransferForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    from_code = SelectField(_l("From"), validators=[InputRequired()], validate_choice=False)
+    to_code = SelectField(_l("To"), validators=[InputRequired()], validate_choice=False)
+    amount = StringField(_l("Amount"), validators=[InputRequired(), Length(max=40)])
+    currency = StringField(_l("Currency"), default="CNY", validators=[Length(min=3, max=3)])
+    fx_rate = StringField(_l("FX rate (CNY per unit)"), validators=[Optional(), Length(max=30)])
+    fx_date = DateField(_l("FX rate date"), validators=[Optional()])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)])
+    memo = StringField(_l("Memo"), validators=[Optional(), Length(max=500)])
+    recallable = BooleanField(_l("Recallable (may be called again)"))
+
+
+class ValuationForm(FlaskForm):
+    date = DateField(_l("Statement date"), validators=[InputRequired()])
+    entity = SelectField(_l("Fund or company"), validators=[InputRequired()], validate_choice=False)
+    holder = SelectField(_l("Held by (fair value of a company)"), validate_choice=False)
+    value = StringField(_l("Value"), validators=[InputRequired(), Length(max=40)])
+    currency = StringField(_l("Currency"), default="CNY", validators=[Length(min=3, max=3)])
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
+
+
+class RecognitionForm(FlaskForm):
+    fund = SelectField(_l("Sub-fund"), validators=[InputRequired()], validate_choice=False)
+    company = SelectField(_l("Company"), validators=[InputRequired()], validate_choice=False)
+    category = SelectField(
+        _l("Category"),
+        choices=[
+            ("relocation", _l("Relocation")),
+            ("local_subsidiary", _l("Local subsidiary")),
+            ("local_investment", _l("Investment in a local firm")),
+        ],
+        validate_choice=False,
+    )
+    base_amount = StringField(_l("Base amount"), validators=[InputRequired(), Length(max=40)])
+    multiplier = StringField(
+        _l("Multiplier (blank: from the terms)"), validators=[Optional(), Length(max=20)]
+    )
+    approval_date = DateField(_l("Approval date"), validators=[InputRequired()])
+    evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=500)])
+
+
+class ReverseForm(FlaskForm):
+    date = DateField(_l("Reversal date"), validators=[InputRequired()])
+    memo = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class CloseQuarterForm(FlaskForm):
+    quarter = StringField(_l("Quarter"), validators=[DataRequired(), Regexp(QUARTER)])
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (send, reverse a batch…)."""
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Statement file (CSV or XLSX)"), validators=[FileRequired()])
+
+
+class ImportCommitForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    filename = HiddenField(validators=[DataRequired(), Length(max=255)])
+
+
+class ReportForm(FlaskForm):
+    quarter = StringField(_l("Quarter"), validators=[DataRequired(), Regexp(QUARTER)])
+    language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+
+
+ROLE_CHOICES = [
+    ("manager", _l("Fund manager")),
+    ("board", _l("Board (read-only)")),
+    ("admin", _l("Administrator")),
+]
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
+
+
+class UserEditForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    active = BooleanField(_l("Active"))
+
+
+class JournalFilterForm(FlaskForm):
+    """The journal's GET filters: every value validated before it reaches a query."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        _l("Type"), choices=[("", "")] + [(k, k) for k in TRANSFER_KINDS], validators=[Optional()]
+    )
+    entity = StringField(_l("Entity code"), validators=[Optional(), Regexp(CODE)])
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])
+    reference = StringField(_l("Reference contains"), validators=[Optional(), Length(max=120)])
+    sort = SelectField(
+        choices=[("date", "date"), ("amount", "amount"), ("id", "id"), ("kind", "kind")],
+        default="date",
+        validators=[Optional()],
+    )
+    order = SelectField(
+        choices=[("desc", "desc"), ("asc", "asc")], default="desc", validators=[Optional()]
+    )
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    per_page = SelectField(
+        choices=[("25", "25"), ("50", "50"), ("100", "100")], default="50", validators=[Optional()]
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Who"), validators=[Optional(), Length(max=120)])
+    action = StringField(_l("Action"), validators=[Optional(), Regexp(r"^[a-z_.]{1,60}$")])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
