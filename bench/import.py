@@ -1,7 +1,9 @@
 """Benchmark: validate and import 100,000 transaction rows end to end (target: under 10 s).
 
-Run: ``.venv/bin/python bench/import.py [--rows 100000] [--profile]``. It builds a
-temporary SQLite database with a few sub-funds and companies, writes a CSV of
+Run: ``.venv/bin/python bench/import.py [--rows 100000] [--profile] [--postgres ADMIN_URL]``.
+It builds a temporary SQLite database (or, with ``--postgres``, a scratch PostgreSQL
+database created through ADMIN_URL and dropped afterwards) with a few sub-funds
+and companies, writes a CSV of
 investments and proceeds between them, and times ``commit_import`` (parse,
 check against the ledger, post, record the batch), then a re-import (all duplicates).
 """
@@ -9,14 +11,20 @@ check against the ledger, post, record the batch), then a re-import (all duplica
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
+import os
 import pstats
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.entities import add_entity
@@ -59,13 +67,31 @@ def statement(rows: int, funds: list[str], companies: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+@contextlib.contextmanager
+def scratch_database(admin_url: str | None, tmp: str) -> Iterator[str]:
+    if admin_url is None:
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    name = f"fundtrack_bench_{os.getpid()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help="bench on PostgreSQL instead")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.postgres, tmp) as url:
+        db = Database(url)
         init_database(db)
         funds, companies = build(db)
         data = statement(args.rows, funds, companies)

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
-from fundtrack.ledger.models import IndexLevel
+from fundtrack.ledger.models import Benchmark, IndexLevel
 from fundtrack.ledger.money import MoneyError, to_decimal
 
 
@@ -63,3 +63,30 @@ def add_index_levels(
     if new:
         session.execute(insert(IndexLevel), new)
     return len(new), duplicates
+
+
+def name_benchmark(
+    session: Session, code: str, name: str, name_en: str | None = None, *, synthetic: bool = False
+) -> Benchmark:
+    """Give an index code its display names (created, or renamed if it exists)."""
+    row = session.get(Benchmark, code)
+    if row is None:
+        row = Benchmark(code=code, name=name, name_en=name_en, synthetic=synthetic)
+        session.add(row)
+    else:
+        row.name, row.name_en, row.synthetic = name, name_en, synthetic
+    session.flush()
+    return row
+
+
+def benchmark_names(session: Session, code: str) -> dict:
+    """``{code, name, name_en, synthetic}``; an unnamed index is called by its code."""
+    row = session.get(Benchmark, code)
+    if row is None:
+        return {"code": code, "name": code, "name_en": code, "synthetic": False}
+    return {
+        "code": code,
+        "name": row.name,
+        "name_en": row.name_en or row.name,
+        "synthetic": row.synthetic,
+    }

@@ -262,6 +262,17 @@ class Recognition(Base):
     company: Mapped[Entity] = relationship(foreign_keys=[company_id])
 
 
+class Benchmark(Base):
+    """A benchmark index's names; its levels are ``IndexLevel`` rows with the same code."""
+
+    __tablename__ = "benchmark"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class IndexLevel(Base):
     """A benchmark level (e.g. CSI 300) on a date, for PME."""
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger import audit
-from fundtrack.ledger.benchmarks import add_index_levels
+from fundtrack.ledger.benchmarks import add_index_levels, name_benchmark
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.entities import add_commitment, add_entity
 from fundtrack.ledger.errors import LedgerError, Problem
@@ -538,6 +538,8 @@ class SmallDemo:
                 level *= math.exp(0.06 / 252 + 0.2 / math.sqrt(252) * self.rng.gauss(0, 1))
                 rows.append((day, D(str(round(level, 2)))))
             day += dt.timedelta(days=1)
+        _, name, name_en = seed.BENCHMARK
+        name_benchmark(self.session, code, name, name_en, synthetic=True)
         return add_index_levels(self.session, code, rows)[0]
 
     def build(self) -> dict[str, int]:

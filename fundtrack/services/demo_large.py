@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from fundtrack.ledger.benchmarks import add_index_levels
+from fundtrack.ledger.benchmarks import add_index_levels, name_benchmark
 from fundtrack.ledger.entities import add_commitment
 from fundtrack.ledger.journal import TransferDraft, post_many
 from fundtrack.ledger.models import Entity
@@ -298,6 +298,7 @@ def build_large(session: Session, progress: Callable[[str], None]) -> dict[str, 
             level *= 1 + rng.gauss(0.0002, 0.012)
             levels.append((day, D(f"{level:.2f}")))
         day += dt.timedelta(days=1)
+    name_benchmark(session, *seed.BENCHMARK, synthetic=True)
     index_new, _ = add_index_levels(session, seed.BENCHMARK[0], levels)
     return {
         "sub-funds": SUBFUNDS,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from fundtrack import analytics as fa
 from fundtrack.ledger import frames
+from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.periods import parse_quarter, quarter_ends, quarter_of
 from fundtrack.ledger.scorecards import scorecard_spec
@@ -113,11 +114,21 @@ class Book:
     fees: pd.DataFrame
     index: pd.Series
     benchmark: str | None
+    benchmark_info: dict
     scorecard_spec: list
     _parts: dict = field(default_factory=dict, repr=False)
 
     def names(self) -> dict[str, str]:
         return dict(zip(self.entities.code, self.entities.name, strict=True))
+
+    def names_en(self) -> dict[str, str]:
+        """English names, falling back to the Chinese one where none was given."""
+        return {
+            code: en if isinstance(en, str) and en else zh
+            for code, zh, en in zip(
+                self.entities.code, self.entities.name, self.entities.name_en, strict=True
+            )
+        }
 
     def part(self, name: str, fund: str) -> pd.DataFrame:
         """The rows of frame ``name`` for one fund (split once: the book may be large)."""
@@ -158,6 +169,7 @@ def load_book(db: Database, as_of: dt.date, benchmark: str | None = None) -> Boo
             fees=frames.fees(s, as_of),
             index=frames.index_series(s, chosen) if chosen else pd.Series(dtype=float),
             benchmark=chosen,
+            benchmark_info=benchmark_names(s, chosen) if chosen else {},
             scorecard_spec=spec,
         )
 
@@ -199,6 +211,7 @@ def lp_rows(book: Book) -> list[dict]:
             {
                 "code": lp,
                 "name": lps.name.get(lp, lp),
+                "name_en": book.names_en().get(lp, lp),
                 "lp_type": lps.lp_type.get(lp),
                 "committed": money(amount),
                 "paid_in": money(paid),
@@ -234,7 +247,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
     summary = fa.exposure_summary(
         live[["fund", "company", "value", "sector", "region", "stage"]], stakes
     )
-    names = book.names()
+    names, names_en = book.names(), book.names_en()
 
     def table(key: str) -> list[dict]:
         rows = summary[key]
@@ -252,6 +265,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
         {
             "code": r["company"],
             "name": names.get(r["company"], r["company"]),
+            "name_en": names_en.get(r["company"], r["company"]),
             "sector": info.sector.get(r["company"]),
             "region": info.region.get(r["company"]),
             "stage": info.stage.get(r["company"]),
@@ -277,6 +291,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
             {
                 "code": r["company"],
                 "name": names.get(r["company"], r["company"]),
+                "name_en": names_en.get(r["company"], r["company"]),
                 "funds": list(r["funds"]),
                 "value": money(r["effective_value"]),
             }
@@ -289,7 +304,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
 
 def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
     rec = book.recognitions
-    names = book.names()
+    names, names_en = book.names(), book.names_en()
     companies = book.entities[book.entities.kind == "company"].set_index("code")
     required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
     recognised = dsum(s["reinvest_recognised"] for s in subfunds)
@@ -318,6 +333,7 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
                 "fund": r["fund"],
                 "company": r["company"],
                 "name": names.get(r["company"]),
+                "name_en": names_en.get(r["company"]),
                 "category": r["category"],
                 "base_amount": money(r["base_amount"]),
                 "multiplier": ratio(r["multiplier"]),
@@ -334,7 +350,7 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
 
 def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
     g = book.gross
-    names = book.names()
+    names, names_en = book.names(), book.names_en()
     exits = []
     if not g.empty:
         is_proceeds = g.kind == "proceeds"
@@ -359,6 +375,7 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
                     "fund": fund,
                     "company": company,
                     "name": names.get(company, company),
+                    "name_en": names_en.get(company, company),
                     "date": r.date,
                     "invested": money(r.invested),
                     "proceeds": money(r.proceeds),
@@ -382,6 +399,7 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
                     "direction": direction,
                     "counterparty": counterparty,
                     "name": names.get(counterparty, counterparty),
+                    "name_en": names_en.get(counterparty, counterparty),
                     "amount": money(abs(dsum(rows.amount))),
                     "recallable": bool(rows.recallable.any()),
                 }
@@ -506,7 +524,7 @@ def build_snapshot(db: Database, as_of: dt.date, *, benchmark: str | None = None
         quarter=quarter_of(as_of),
         demo=bool(book.entities.demo.any()),
         fund={k: book.parent.get(k) for k in ("code", "name", "name_en", "inception")},
-        benchmark={"code": book.benchmark},
+        benchmark=book.benchmark_info,
         kpis=kpis,
         kpis_prev=kpis_prev,
         lps=lp_rows(book),

@@ -119,7 +119,14 @@ def subfund_rows(book) -> tuple[list[dict], list[dict]]:
                 )
             )
         for item in checks:
-            indicators.append({"fund": code, "fund_name": sf["name"], **item.__dict__})
+            indicators.append(
+                {
+                    "fund": code,
+                    "fund_name": sf["name"],
+                    "fund_name_en": sf["name_en"] or sf["name"],
+                    **item.__dict__,
+                }
+            )
         rows.append(
             {
                 **pos,

@@ -22,19 +22,39 @@ from fundtrack.services.snapshot import build_snapshot
 AS_OF = dt.date(2026, 9, 30)
 EVIL = '<img src="file:///etc/passwd"> 晋数智算'
 SECTIONS = {
-    "zh": ["基金概况及重大事项", "募资与出资", "子基金设立与出资进度", "项目投资", "返投及招商落地",
-           "退出与收益分配", "财务与估值", "合规与风险提示", "绩效目标完成情况", "现金流预测",
-           "指标定义"],
-    "en": ["Fund overview and key events", "Fundraising and paid-in capital",
-           "Sub-fund set-up and capital progress", "Portfolio investments", "Local reinvestment",
-           "Exits and distributions", "Performance and valuation", "Compliance and risk",
-           "Performance targets", "Cash-flow forecast", "Definitions"],
+    "zh": [
+        "基金概况及重大事项",
+        "募资与出资",
+        "子基金设立与出资进度",
+        "项目投资",
+        "返投及招商落地",
+        "退出与收益分配",
+        "财务与估值",
+        "合规与风险提示",
+        "绩效目标完成情况",
+        "现金流预测",
+        "指标定义",
+    ],
+    "en": [
+        "Fund overview and key events",
+        "Fundraising and paid-in capital",
+        "Sub-fund set-up and capital progress",
+        "Portfolio investments",
+        "Local reinvestment",
+        "Exits and distributions",
+        "Performance and valuation",
+        "Compliance and risk",
+        "Performance targets",
+        "Cash-flow forecast",
+        "Definitions",
+    ],
 }
 
 
 def pdftotext(path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +65,13 @@ def built(sqlite_template, tmp_path_factory):
     db = Database(f"sqlite:///{folder / 'fundtrack.db'}")
     load_demo(db, progress=lambda _m: None)
     with db.write() as session:
-        session.execute(update(Entity).where(Entity.code == "CO-SUANLI").values(name=EVIL))
-    results = {lang: build_report(db, "2026Q3", lang, folder / f"report-{lang}.pdf", "test")
-               for lang in ("zh", "en")}
+        session.execute(
+            update(Entity).where(Entity.code == "CO-SUANLI").values(name=EVIL, name_en=EVIL)
+        )
+    results = {
+        lang: build_report(db, "2026Q3", lang, folder / f"report-{lang}.pdf", "test")
+        for lang in ("zh", "en")
+    }
     texts = {lang: pdftotext(r.path) for lang, r in results.items()}
     yield db, results, texts
     db.dispose()
@@ -108,14 +132,17 @@ def test_report_run_records_what_was_printed(built):
 def test_cjk_font_embedded_no_attachments_pages_render(built, tmp_path):
     _db, results, _texts = built
     path = results["zh"].path
-    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
-                           text=True).stdout.splitlines()[2:]
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
     cjk = [line for line in fonts if "Noto-Sans-CJK-SC" in line]
     assert cjk
     assert all(line.split()[-5] == "yes" for line in cjk)  # the emb column
     assert PdfReader(path).attachments == {}
-    subprocess.run(["pdftoppm", "-gray", "-r", "50", "-f", "1", "-l", "4", str(path),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", "50", "-f", "1", "-l", "4", str(path), str(tmp_path / "page")],
+        check=True,
+    )
     pages = sorted(tmp_path.glob("page-*.pgm"))
     assert len(pages) == 4
     for page in pages:
@@ -147,8 +174,9 @@ def test_fetcher_allows_only_assets_and_data(tmp_path):
     assert "http://127.0.0.1:9/x.css" in result.refused
     assert "https://example.com/a.png" in result.refused
     assert "file:///etc/hostname" in result.refused
-    assert any(url.endswith("/etc/passwd") and url != "file:///etc/passwd"
-               for url in result.refused)  # the relative escape, resolved and refused
+    assert any(
+        url.endswith("/etc/passwd") and url != "file:///etc/passwd" for url in result.refused
+    )  # the relative escape, resolved and refused
     assert any(url.endswith("/assets/report.css") for url in result.fetched)
     assert any(url.startswith("data:") for url in result.fetched)
     assert PdfReader(result.path).attachments == {}
