@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from fundtrack.ledger.journal import reversed_ids
@@ -26,6 +26,7 @@ from fundtrack.ledger.models import (
     Transfer,
     Valuation,
 )
+from fundtrack.ledger.money import Money, sql_yuan_float
 
 #: For each level of the structure: (investor kinds, fund kinds).
 LEVELS = {
@@ -137,6 +138,45 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
         records.append((fund_code, investor_code, kind, -total if negative else total, first, last))
     columns = ["fund", "investor", "kind", "amount", "first", "last"]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def daily_flows(
+    session: Session, level: str, as_of: dt.date | None = None, *, exact: bool = True
+) -> pd.DataFrame:
+    """``cash_flows`` netted per fund and day in SQL: ``fund, date, amount`` (signed).
+
+    What an IRR needs, in fewer rows than the journal holds. ``exact=False`` gives
+    float amounts (an analytics input), read much faster than ``Decimal`` ones.
+    """
+    investor_kinds, fund_kinds = LEVELS[level]
+    src, dst = aliased(Entity), aliased(Entity)
+    from_investor = src.kind.in_(investor_kinds)
+    # Investor's view (paid in = negative), except gross: the fund's view of its companies.
+    toward_fund = Transfer.amount_cny if level == "gross" else -Transfer.amount_cny
+    signed = case((from_investor, toward_fund), else_=-toward_fund)
+    fund_code = case((from_investor, dst.code), else_=src.code)
+    query = (
+        select(
+            fund_code,
+            Transfer.date,
+            type_coerce(func.sum(signed), Money)
+            if exact
+            else sql_yuan_float(func.sum(signed), session.bind.dialect.name),
+        )
+        .join(src, src.id == Transfer.from_id)
+        .join(dst, dst.id == Transfer.to_id)
+        .where(
+            _live(as_of),
+            or_(
+                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
+                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
+            ),
+        )
+        .group_by(fund_code, Transfer.date)
+        .order_by(fund_code, Transfer.date)
+    )
+    rows = session.connection().execute(query).all()
+    return pd.DataFrame.from_records(rows, columns=["fund", "date", "amount"])
 
 
 def fees(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:

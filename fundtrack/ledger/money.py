@@ -127,3 +127,15 @@ def allocate(
     for i in order[:left]:
         floors[i] += 1
     return [Decimal(f) * quantum for f in floors]
+
+
+def sql_yuan_float(expression, dialect_name: str):
+    """A money SQL expression as a float in yuan, for analytics inputs read in bulk.
+
+    SQLite keeps thousandths as integers; PostgreSQL keeps NUMERIC yuan.
+    """
+    from sqlalchemy import Float, cast, type_coerce
+
+    if dialect_name == "sqlite":
+        return type_coerce(expression, Float) / 1000.0
+    return cast(expression, Float)

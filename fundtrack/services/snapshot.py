@@ -105,7 +105,8 @@ class Book:
     net: pd.DataFrame
     parent_flows: pd.DataFrame
     subfund_flows: pd.DataFrame
-    gross: pd.DataFrame
+    gross_totals: pd.DataFrame
+    gross_daily: pd.DataFrame
     navs: pd.DataFrame
     holdings: pd.DataFrame
     commitments: pd.DataFrame
@@ -160,7 +161,8 @@ def load_book(db: Database, as_of: dt.date, benchmark: str | None = None) -> Boo
             net=frames.cash_flows(s, "net", as_of),
             parent_flows=frames.cash_flows(s, "parent", as_of),
             subfund_flows=frames.cash_flows(s, "subfund", as_of),
-            gross=frames.cash_flows(s, "gross", as_of),
+            gross_totals=frames.flow_totals(s, "gross", as_of),
+            gross_daily=frames.daily_flows(s, "gross", as_of, exact=False),
             navs=frames.nav_history(s, as_of),
             holdings=frames.holdings(s, as_of),
             commitments=frames.commitments(s, as_of),
@@ -349,37 +351,32 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
 
 
 def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
-    g = book.gross
+    g = book.gross_totals
     names, names_en = book.names(), book.names_en()
     exits = []
     if not g.empty:
-        is_proceeds = g.kind == "proceeds"
-        totals = (
-            g.assign(
-                proceeds=g.amount.where(is_proceeds, ZERO),
-                invested=(-g.amount).where(g.kind == "investment", ZERO),
-                last=g.date.where(is_proceeds),
-            )
-            .groupby(["fund", "investor"])
-            .agg(proceeds=("proceeds", "sum"), invested=("invested", "sum"), date=("last", "max"))
-        )
-        totals = totals[totals.proceeds > 0]
+        by_pair = g.groupby(["fund", "investor"])
         values = (
             book.holdings.set_index(["fund", "company"]).value
             if not book.holdings.empty
             else pd.Series(dtype=object)
         )
-        for (fund, company), r in totals.iterrows():
+        for (fund, company), rows in by_pair:
+            proceeds_rows = rows[rows.kind == "proceeds"]
+            proceeds = dsum(proceeds_rows.amount)
+            if proceeds <= 0:
+                continue
+            invested = -dsum(rows.amount[rows.kind == "investment"])
             exits.append(
                 {
                     "fund": fund,
                     "company": company,
                     "name": names.get(company, company),
                     "name_en": names_en.get(company, company),
-                    "date": r.date,
-                    "invested": money(r.invested),
-                    "proceeds": money(r.proceeds),
-                    "multiple": ratio(r.proceeds / r.invested) if r.invested else None,
+                    "date": max(proceeds_rows["last"]),
+                    "invested": money(invested),
+                    "proceeds": money(proceeds),
+                    "multiple": ratio(proceeds / invested) if invested else None,
                     "full_exit": values.get((fund, company), ZERO) == 0,
                 }
             )

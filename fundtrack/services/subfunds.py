@@ -66,19 +66,17 @@ def subfund_rows(book) -> tuple[list[dict], list[dict]]:
             nav_flows=all_flows,
             nav_share=float(stake),
         )
-        gross = book.part("gross", code)
-        invested = -dsum(gross.amount[gross.kind == "investment"])
-        proceeds = dsum(gross.amount[gross.kind == "proceeds"])
+        totals = book.part("gross_totals", code)
+        invested = -dsum(totals.amount[totals.kind == "investment"])
+        proceeds = dsum(totals.amount[totals.kind == "proceeds"])
         held = book.part("holdings", code)
         fair_value = dsum(held.value)
-        gross_irr = (
-            fa.xirr(
-                [*list(gross.date), book.as_of],
-                [float(a) for a in gross.amount] + [float(fair_value)],
+        daily = book.part("gross_daily", code)
+        gross_irr = None
+        if len(daily):
+            gross_irr = fa.xirr(
+                [*daily.date, book.as_of], [*(float(a) for a in daily.amount), float(fair_value)]
             )
-            if len(gross)
-            else None
-        )
         fees = dsum(book.part("fees", code).amount)
         cash = total_paid - invested - fees + proceeds - total_dist
         per_company = (
