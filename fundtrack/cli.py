@@ -120,7 +120,10 @@ def serve_command(port: int, host: str) -> None:
 
     init_database(_db())
     click.echo(f"fundtrack on http://{host}:{port}")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug directly: Flask's app.run() refuses to start under a CLI command.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("import")

@@ -18,8 +18,9 @@ def _flag(name: str, default: bool = False) -> bool:
 def from_environment(instance_path: str) -> dict:
     """The app's settings; ``DATABASE_URL`` defaults to SQLite under ``instance/``."""
     sqlite_path = Path(instance_path) / "fundtrack.db"
+    env = os.environ.get("FUNDTRACK_ENV", "development")
     return {
-        "ENV": os.environ.get("FUNDTRACK_ENV", "development"),
+        "ENV": env,
         "DEBUG": _flag("FLASK_DEBUG"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_path}"),
@@ -36,7 +37,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "fundtrack@localhost"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # Production serves HTTPS: the session cookie is never sent in clear (ASVS 3.4.1).
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", default=env == "production"),
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("FUNDTRACK_IDLE_TIMEOUT", 30 * 60)),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check .
+scripts/audit.sh
 exec .venv/bin/python -m pytest "$@"

@@ -3,6 +3,13 @@
 SQLite runs in WAL mode with a busy timeout, and a writer opens its transaction
 with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. On
 PostgreSQL writers serialise on the journal head row (see ``journal``).
+
+A writer waits at most ``WRITE_WAIT_MS`` for the lock on either database (SQLite's
+busy timeout, PostgreSQL's ``lock_timeout``); past that ``write()`` raises
+``BusyError`` — a clear "busy, try again" with nothing written — instead of a
+driver error that would surface as a server error. Likewise a write that fails
+for lack of disk space (or a failing disk) raises ``StorageFullError`` after the
+transaction rolled back.
 """
 
 from __future__ import annotations
@@ -13,9 +20,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+from fundtrack.ledger.errors import BusyError, StorageFullError
+
+#: How long a writer waits for another writer's lock before giving up (both databases).
+WRITE_WAIT_MS = 15_000
+#: PostgreSQL: lock_not_available, serialization_failure, deadlock_detected.
+_PG_BUSY = {"55P03", "40001", "40P01"}
+#: PostgreSQL class 53: insufficient resources (disk_full 53100, out of memory …).
+_PG_FULL_CLASS = "53"
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -25,7 +40,7 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -41,10 +56,32 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": WRITE_WAIT_MS / 1000})
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={WRITE_WAIT_MS}"}
+    )
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """Did the statement fail only because another transaction held a lock too long?"""
+    code = getattr(error.orig, "sqlstate", None)
+    if code is not None:
+        return code in _PG_BUSY
+    name = getattr(error.orig, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(
+        error.orig
+    )
+
+
+def is_storage_failure(error: DBAPIError) -> bool:
+    """Did the database fail to write its files (disk full, file too large, I/O error)?"""
+    code = getattr(error.orig, "sqlstate", None)
+    if code is not None:
+        return code.startswith(_PG_FULL_CLASS)
+    name = getattr(error.orig, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_FULL", "SQLITE_IOERR"))
 
 
 class Database:
@@ -66,9 +103,21 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._writer() as session, session.begin():
-            yield session
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Waiting too long for another writer raises ``BusyError``, running out of disk
+        ``StorageFullError`` (nothing written in either case).
+        """
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except DBAPIError as error:
+            detail = str(error.orig).splitlines()[0][:200]
+            if is_busy(error):
+                raise BusyError(detail) from error
+            if is_storage_failure(error):
+                raise StorageFullError(detail) from error
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

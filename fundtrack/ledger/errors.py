@@ -32,3 +32,23 @@ class LedgerError(ValueError):
 
 class NotFoundError(LedgerError):
     """A code or id that names nothing in the ledger."""
+
+
+class UnavailableError(LedgerError):
+    """The database could not take the change just now; it wrote nothing."""
+
+
+class BusyError(UnavailableError):
+    """Another writer held the ledger longer than we wait: nothing was written; try again."""
+
+    def __init__(self, detail: str = ""):
+        message = "the database is busy with another change; nothing was saved — try again"
+        super().__init__(Problem("database", f"{message} ({detail})" if detail else message))
+
+
+class StorageFullError(UnavailableError):
+    """The database could not write its files (disk full or failing): rolled back."""
+
+    def __init__(self, detail: str = ""):
+        message = "the database could not write: its disk is full or failing; nothing was saved"
+        super().__init__(Problem("database", f"{message} ({detail})" if detail else message))

@@ -38,8 +38,18 @@ LEVELS = {
 FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
 
 
-def _live(as_of: dt.date | None):
-    conditions = [Transfer.reverses_id.is_(None), Transfer.id.not_in(reversed_ids())]
+def _live(as_of: dt.date | None, *, by_entity: bool = False):
+    """Entries not reversed (nor reversals) on or before ``as_of``.
+
+    ``by_entity``: phrase "not a reversal" so that SQLite cannot answer it from the
+    unique index on ``reverses_id`` (it would then walk the whole journal through it,
+    without statistics to know better) and starts from the entities' kind instead:
+    for the few flows of one level of the structure that reads ~50 times fewer rows.
+    """
+    not_reversal = (
+        func.coalesce(Transfer.reverses_id, 0) == 0 if by_entity else Transfer.reverses_id.is_(None)
+    )
+    conditions = [not_reversal, Transfer.id.not_in(reversed_ids())]
     if as_of is not None:
         conditions.append(Transfer.date <= as_of)
     return and_(*conditions)
@@ -70,7 +80,7 @@ def cash_flows(
         .join(src, src.id == Transfer.from_id)
         .join(dst, dst.id == Transfer.to_id)
         .where(
-            _live(as_of),
+            _live(as_of, by_entity=level != "gross"),
             or_(
                 and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
                 and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
@@ -192,6 +202,18 @@ def fees(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=["fund", "manager", "date", "kind", "amount"])
 
 
+def fee_totals(session: Session, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    """Fees and expenses paid by each fund, summed exactly in SQL: ``{fund code: total}``."""
+    src = aliased(Entity)
+    rows = session.execute(
+        select(src.code, type_coerce(func.sum(Transfer.amount_cny), Money))
+        .join(src, src.id == Transfer.from_id)
+        .where(_live(as_of), Transfer.kind.in_(("fee", "expense")))
+        .group_by(src.code)
+    ).all()
+    return dict(rows)
+
+
 def entities(session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
     query = select(
         Entity.id,
@@ -310,14 +332,18 @@ def nav_history(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     )
 
 
-def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+def holdings(
+    session: Session, as_of: dt.date | None = None, *, totals: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Each fund's holding in each company on ``as_of``.
 
     Columns: ``fund, company, name, sector, region, stage, local, invested, proceeds,
     value, value_date``. ``value`` is the last fair value on or before ``as_of``, or
     cost less proceeds (not below zero) where no fair value was reported yet.
+    ``totals``: ``flow_totals(session, "gross", as_of)`` when the caller has it already.
     """
-    totals = flow_totals(session, "gross", as_of)
+    if totals is None:
+        totals = flow_totals(session, "gross", as_of)
     if totals.empty:
         return pd.DataFrame(
             columns=[
@@ -532,6 +558,7 @@ __all__ = [
     "cash_flows",
     "commitments",
     "entities",
+    "fee_totals",
     "fees",
     "holdings",
     "index_codes",

@@ -19,6 +19,7 @@ import resource
 import signal
 import time
 import traceback
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,7 +49,33 @@ def environment(kind: str = "quarterly") -> jinja2.Environment:
         lstrip_blocks=True,
     )
     formatting.install(env)
+    env.filters["fixed"] = fixed_width
+    env.globals["LONG_COLUMNS"] = LONG_COLUMNS
     return env
+
+
+#: Character cells of the long appendix's columns (a CJK character takes two).
+LONG_COLUMNS = (42, 28, 32, 20, 9)
+
+
+def fixed_width(value, width: int, align: str = "l") -> str:
+    """``value`` as exactly ``width`` monospace cells: cut with "…" or padded with spaces.
+
+    The long appendix prints each row as one line of monospace text: WeasyPrint's time
+    grows with the number of boxes, and a table row costs about four times a line.
+    """
+    text = "" if value is None else str(value)
+    cells = [2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text]
+    if sum(cells) > width:
+        kept, used = [], 0
+        for ch, w in zip(text, cells, strict=True):
+            if used + w > width - 1:
+                break
+            kept.append(ch)
+            used += w
+        text, cells = "".join(kept) + "…", [*cells[: len(kept)], 1]
+    pad = " " * (width - sum(cells))
+    return pad + text if align == "r" else text + pad
 
 
 def render_html(kind: str, template: str, context: dict) -> str:

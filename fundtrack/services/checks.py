@@ -2,21 +2,40 @@
 
 Each check returns findings as text; an empty list means the ledger is sound.
 They read everything and change nothing, so they can run against production.
+
+The last check compares the figures the last report sent to the board printed
+(``ReportRun.figures``) with the same figures rebuilt from the ledger as it is
+now: an entry posted later into that quarter, or an edit behind the
+application's back, shows as a difference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.journal import callable_remaining, verify_chain
-from fundtrack.ledger.models import ClosedPeriod, Commitment, Entity, Transfer
+from fundtrack.ledger.models import (
+    ClosedPeriod,
+    Commitment,
+    Entity,
+    OutboxMessage,
+    ReportRun,
+    Transfer,
+)
 from fundtrack.ledger.money import QUANTUM
+
+#: At most this many differing figures are listed for a report.
+MAX_REPORT_DIFFERENCES = 20
 
 
 @dataclass
@@ -102,12 +121,77 @@ def check_commitments(session: Session) -> list[str]:
     return found
 
 
+class _SessionReader:
+    """Lets services written against ``Database.read()`` run inside the check's session."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        yield self.session
+
+
+def _differences(printed, now, path: str = "") -> Iterator[str]:
+    if isinstance(printed, dict) and isinstance(now, dict):
+        for key in list(printed) + [k for k in now if k not in printed]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in now:
+                yield f"{where}: printed {printed[key]!r}, now missing"
+            elif key not in printed:
+                yield f"{where}: not printed, now {now[key]!r}"
+            else:
+                yield from _differences(printed[key], now[key], where)
+    elif isinstance(printed, list) and isinstance(now, list) and len(printed) == len(now):
+        for i, (a, b) in enumerate(zip(printed, now, strict=True)):
+            yield from _differences(a, b, f"{path}[{i}]")
+    elif printed != now:
+        yield f"{path}: printed {printed!r}, now {now!r}"
+
+
+def check_last_sent_report(session: Session) -> list[str]:
+    """The figures of the last report sent to the board still follow from the ledger."""
+    from fundtrack.reporting import quarterly
+    from fundtrack.services.reports import look_through_holdings
+    from fundtrack.services.snapshot import build_snapshot
+
+    run = session.scalar(
+        select(ReportRun)
+        .join(OutboxMessage, OutboxMessage.report_id == ReportRun.id)
+        .where(OutboxMessage.status == "sent")
+        .order_by(OutboxMessage.sent_at.desc(), ReportRun.id.desc())
+        .limit(1)
+    )
+    if run is None:
+        return []
+    label = f"report #{run.id} ({run.quarter} {run.language}, sent)"
+    found = []
+    path = Path(run.path)
+    if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != run.sha256:
+        found.append(f"{label}: the PDF file changed since it was built (checksum mismatch)")
+    reader = _SessionReader(session)
+    snapshot = build_snapshot(reader, run.as_of)
+    appendix = "holdings" if "appendix_holdings" in (run.figures or {}) else None
+    if appendix:
+        snapshot.exposure["holdings"] = look_through_holdings(reader, snapshot)
+    rebuilt = quarterly.view(snapshot, run.language, appendix=appendix).figures
+    # Compare as stored: JSON turns tuples into lists and keys into strings.
+    now = json.loads(json.dumps(rebuilt, default=str))
+    differences = list(_differences(run.figures or {}, now))
+    found.extend(f"{label}: {d}" for d in differences[:MAX_REPORT_DIFFERENCES])
+    if len(differences) > MAX_REPORT_DIFFERENCES:
+        found.append(f"{label}: … and {len(differences) - MAX_REPORT_DIFFERENCES} more")
+    return found
+
+
 CHECKS: dict[str, Callable[[Session], list[str]]] = {
     "hash chain": verify_chain,
     "amounts": check_amounts,
     "reversals": check_reversals,
     "closed quarters": check_closed_periods,
     "paid-in within commitment": check_commitments,
+    "last sent report matches the ledger": check_last_sent_report,
 }
 
 

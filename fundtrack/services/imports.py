@@ -13,6 +13,13 @@ row without a reference is keyed by a derived reference (see
 ``fundtrack.ledger.statements.rows``); it also matches a journal entry posted
 without a reference (e.g. typed in a form) with the same content. Entries of a
 reversed batch still count as posted: a corrected statement needs new references.
+
+Abandoned batches: a process killed while importing (SIGKILL, power loss) leaves
+its batch ``running`` with nothing posted — the rows were in one transaction that
+never committed. The posting transaction holds a lock on its own batch row, so
+the next ``commit_import`` marks every ``running`` batch whose row it can lock
+(on SQLite: every one, since it holds the single writer lock) and that is older
+than ``ABANDONED_AFTER`` as failed, in the same transaction that opens its own.
 """
 
 from __future__ import annotations
@@ -49,6 +56,9 @@ from fundtrack.ledger.valuations import post_valuations
 IMPORT_CACHE_KIB = 256 * 1024
 #: How many parsed rows a preview carries for display.
 PREVIEW_ROWS = 50
+#: A running batch this old whose transaction is gone was abandoned (covers the short
+#: gap between recording a batch and its posting transaction taking the batch's lock).
+ABANDONED_AFTER = dt.timedelta(minutes=2)
 #: progress(stage, count): stage is "read", "validated" or "written".
 Progress = Callable[[str, int], None]
 
@@ -140,6 +150,7 @@ def commit_import(
     digest = hashlib.sha256(data).hexdigest()
     statement = parse_statement(filename, data, limits, progress)
     with db.write() as session:
+        fail_abandoned(session, actor)
         batch = ImportBatch(
             filename=filename[-255:],
             sha256=digest,
@@ -155,7 +166,10 @@ def commit_import(
             db, statement, actor, batch_id=batch_id, write=True, progress=progress
         )
     except Exception as exc:
-        _mark_failed(db, batch_id, actor, [Problem("import", f"{type(exc).__name__}: {exc}")])
+        # If even this write fails (disk full, busy), the batch stays ``running`` and
+        # the next import marks it failed as abandoned; the original error is raised.
+        with contextlib.suppress(SQLAlchemyError, LedgerError):
+            _mark_failed(db, batch_id, actor, [Problem("import", f"{type(exc).__name__}: {exc}")])
         raise
     if problems:
         _mark_failed(db, batch_id, actor, problems)
@@ -183,6 +197,9 @@ def _run(
         return new, duplicates, problems
     try:
         with db.write() as session, _large_cache(session):
+            if batch_id is not None:
+                # Held until commit: tells ``fail_abandoned`` this batch is alive.
+                session.get(ImportBatch, batch_id, with_for_update=True)
             try:
                 new, duplicates = _post(session, statement, actor, batch_id)
             except LedgerError as error:
@@ -231,6 +248,28 @@ def _large_cache(session: Session) -> Iterator[None]:
             # connection then keeps the larger cache, which is harmless.
             with contextlib.suppress(SQLAlchemyError):
                 session.execute(text("PRAGMA cache_size=-2000"))
+
+
+def fail_abandoned(session: Session, actor: str, now: dt.datetime | None = None) -> list[int]:
+    """Mark ``running`` batches whose importing transaction is gone as failed; their ids.
+
+    Called inside a write transaction: on SQLite that holds the only writer lock,
+    so no other import is posting; on PostgreSQL a live import holds its batch
+    row, which ``SKIP LOCKED`` passes over.
+    """
+    cutoff = (now or utcnow()) - ABANDONED_AFTER
+    stale = session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.status == "running", ImportBatch.created_at < cutoff)
+        .order_by(ImportBatch.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for batch in stale:
+        batch.status = "failed"
+        batch.error = "abandoned: the importing process stopped before committing; nothing posted"
+        batch.finished_at = utcnow()
+        audit.record(session, actor, "import.abandoned", "import_batch", batch.id)
+    return [b.id for b in stale]
 
 
 def _mark_failed(db: Database, batch_id: int, actor: str, problems: list[Problem]) -> None:

@@ -226,7 +226,12 @@ def queue_to_board(db: Database, report_id: int, *, domain: str | None = None) -
         for user in board:
             if user.email in queued:
                 continue
-            mail.address(user.email)  # a stored address that could inject is refused here
+            try:
+                mail.address(user.email)  # a stored address that could inject is refused here
+            except mail.HeaderInjectionError as error:
+                raise LedgerError(
+                    Problem("recipient", f"board member #{user.id}: {error}")
+                ) from None
             row = OutboxMessage(
                 report_id=report_id,
                 recipient=user.email,

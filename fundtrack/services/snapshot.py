@@ -9,6 +9,7 @@ None; ``sanitise`` guarantees no NaN or infinity is left anywhere in it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
@@ -112,7 +113,7 @@ class Book:
     commitments: pd.DataFrame
     terms: pd.DataFrame
     recognitions: pd.DataFrame
-    fees: pd.DataFrame
+    fee_totals: dict
     index: pd.Series
     benchmark: str | None
     benchmark_info: dict
@@ -143,8 +144,41 @@ class Book:
     def navs_of(self, fund: str) -> pd.DataFrame:
         return self.part("navs", fund)
 
+    def cols_of(self, name: str) -> dict[str, dict[str, list]]:
+        """Frame ``name`` split by fund into plain column lists, once (see ``columns``)."""
+        key = ("cols", name)
+        if key not in self._parts:
+            frame = getattr(self, name)
+            names = list(frame.columns)
+            grouped: dict[str, list[int]] = {}
+            if not frame.empty:
+                for i, fund in enumerate(frame["fund"].tolist()):
+                    grouped.setdefault(fund, []).append(i)
+            lists = [frame[c].tolist() for c in names]
+            self._parts[key] = (
+                {
+                    fund: {
+                        c: [values[i] for i in rows] for c, values in zip(names, lists, strict=True)
+                    }
+                    for fund, rows in grouped.items()
+                },
+                {c: [] for c in names},
+            )
+        return self._parts[key][0]
 
-def load_book(db: Database, as_of: dt.date, benchmark: str | None = None) -> Book:
+    def cols(self, name: str, fund: str) -> dict[str, list]:
+        """The rows of frame ``name`` for one fund, as plain column lists."""
+        groups = self.cols_of(name)
+        return groups.get(fund, self._parts[("cols", name)][1])
+
+    def fee_total(self, fund: str) -> Decimal:
+        return self.fee_totals.get(fund, ZERO)
+
+
+def load_book(
+    db: Database, as_of: dt.date, benchmark: str | None = None, *, detail: bool = True
+) -> Book:
+    """Read the ledger once; ``detail=False`` skips the company flows by day (gross IRR)."""
     with db.read() as s:
         entities = frames.entities(s)
         parents = entities[entities.kind == "parent"]
@@ -154,6 +188,7 @@ def load_book(db: Database, as_of: dt.date, benchmark: str | None = None) -> Boo
         chosen = benchmark or (DEFAULT_BENCHMARK if DEFAULT_BENCHMARK in codes else None)
         chosen = chosen or (codes[0] if codes else None)
         _, spec = scorecard_spec(s, as_of.year)
+        gross_totals = frames.flow_totals(s, "gross", as_of)
         return Book(
             as_of=as_of,
             parent=parents.iloc[0].to_dict(),
@@ -161,14 +196,16 @@ def load_book(db: Database, as_of: dt.date, benchmark: str | None = None) -> Boo
             net=frames.cash_flows(s, "net", as_of),
             parent_flows=frames.cash_flows(s, "parent", as_of),
             subfund_flows=frames.cash_flows(s, "subfund", as_of),
-            gross_totals=frames.flow_totals(s, "gross", as_of),
-            gross_daily=frames.daily_flows(s, "gross", as_of, exact=False),
+            gross_totals=gross_totals,
+            gross_daily=frames.daily_flows(s, "gross", as_of, exact=False)
+            if detail
+            else pd.DataFrame(columns=["fund", "date", "amount"]),
             navs=frames.nav_history(s, as_of),
-            holdings=frames.holdings(s, as_of),
+            holdings=frames.holdings(s, as_of, totals=gross_totals),
             commitments=frames.commitments(s, as_of),
             terms=frames.terms(s, as_of),
             recognitions=frames.recognitions(s, as_of),
-            fees=frames.fees(s, as_of),
+            fee_totals=frames.fee_totals(s, as_of),
             index=frames.index_series(s, chosen) if chosen else pd.Series(dtype=float),
             benchmark=chosen,
             benchmark_info=benchmark_names(s, chosen) if chosen else {},
@@ -205,6 +242,7 @@ def lp_rows(book: Book) -> list[dict]:
     rows = []
     commitments = book.part("commitments", code)
     net = book.part("net", code)
+    names_en = book.names_en()
     for lp, amount in zip(commitments.investor, commitments.amount, strict=True):
         flows = net[net.investor == lp]
         paid = -dsum(flows.amount[flows.kind == "contribution"])
@@ -213,7 +251,7 @@ def lp_rows(book: Book) -> list[dict]:
             {
                 "code": lp,
                 "name": lps.name.get(lp, lp),
-                "name_en": book.names_en().get(lp, lp),
+                "name_en": names_en.get(lp, lp),
                 "lp_type": lps.lp_type.get(lp),
                 "committed": money(amount),
                 "paid_in": money(paid),
@@ -262,7 +300,9 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
     shared = summary["shared"]
     multi = set(shared.company) if not shared.empty else set()
     info = live.drop_duplicates("company").set_index("company")
-    held_by = live.groupby("company").fund.apply(lambda s: sorted(set(s))).to_dict()
+    held_by: dict[str, set] = {}
+    for fund, company in zip(live.fund.tolist(), live.company.tolist(), strict=True):
+        held_by.setdefault(company, set()).add(fund)
     top = [
         {
             "code": r["company"],
@@ -273,7 +313,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
             "stage": info.stage.get(r["company"]),
             "value": money(r["effective_value"]),
             "share": ratio(r["share"]),
-            "funds": held_by.get(r["company"], []),
+            "funds": sorted(held_by.get(r["company"], ())),
             "multi": r["company"] in multi,
         }
         for r in companies
@@ -307,14 +347,16 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
 def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
     rec = book.recognitions
     names, names_en = book.names(), book.names_en()
-    companies = book.entities[book.entities.kind == "company"].set_index("code")
+    companies = book.entities[book.entities.kind == "company"]
+    local = dict(zip(companies.code.tolist(), companies.local.tolist(), strict=True))
+    regions = dict(zip(companies.code.tolist(), companies.region.tolist(), strict=True))
     required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
     recognised = dsum(s["reinvest_recognised"] for s in subfunds)
     held = set(book.holdings.company) if not book.holdings.empty else set()
-    settled = [c for c in held if bool(companies.local.get(c, False))]
+    settled = [c for c in held if bool(local.get(c, False))]
     by_region: dict[str, int] = {}
     for c in settled:
-        region = companies.region.get(c) or "local"
+        region = regions.get(c) or "local"
         by_region[region] = by_region.get(region, 0) + 1
     return {
         "required": money(required),
@@ -351,45 +393,74 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
 
 
 def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
-    g = book.gross_totals
     names, names_en = book.names(), book.names_en()
-    exits = []
+    # Per (fund, company): invested, proceeds and the last proceeds date, in one pass.
+    pairs: dict[tuple[str, str], list] = {}
+    g = book.gross_totals
     if not g.empty:
-        by_pair = g.groupby(["fund", "investor"])
-        values = (
-            book.holdings.set_index(["fund", "company"]).value
-            if not book.holdings.empty
-            else pd.Series(dtype=object)
-        )
-        for (fund, company), rows in by_pair:
-            proceeds_rows = rows[rows.kind == "proceeds"]
-            proceeds = dsum(proceeds_rows.amount)
-            if proceeds <= 0:
-                continue
-            invested = -dsum(rows.amount[rows.kind == "investment"])
-            exits.append(
-                {
-                    "fund": fund,
-                    "company": company,
-                    "name": names.get(company, company),
-                    "name_en": names_en.get(company, company),
-                    "date": max(proceeds_rows["last"]),
-                    "invested": money(invested),
-                    "proceeds": money(proceeds),
-                    "multiple": ratio(proceeds / invested) if invested else None,
-                    "full_exit": values.get((fund, company), ZERO) == 0,
-                }
+        for fund, company, kind, amount, last in zip(
+            g.fund.tolist(),
+            g.investor.tolist(),
+            g.kind.tolist(),
+            g.amount.tolist(),
+            g["last"].tolist(),
+            strict=True,
+        ):
+            entry = pairs.setdefault((fund, company), [ZERO, ZERO, None])
+            if kind == "investment":
+                entry[0] -= amount
+            elif kind == "proceeds":
+                entry[1] += amount
+                entry[2] = last if entry[2] is None else max(entry[2], last)
+    h = book.holdings
+    values = (
+        dict(
+            zip(
+                zip(h.fund.tolist(), h.company.tolist(), strict=True), h.value.tolist(), strict=True
             )
+        )
+        if not h.empty
+        else {}
+    )
+    exits = []
+    for (fund, company), (invested, proceeds, last) in sorted(pairs.items()):
+        if last is None or proceeds <= 0:
+            continue
+        exits.append(
+            {
+                "fund": fund,
+                "company": company,
+                "name": names.get(company, company),
+                "name_en": names_en.get(company, company),
+                "date": last,
+                "invested": money(invested),
+                "proceeds": money(proceeds),
+                "multiple": ratio(proceeds / invested) if invested else None,
+                "full_exit": values.get((fund, company), ZERO) == 0,
+            }
+        )
     exits.sort(key=lambda e: e["date"])
     code = book.parent["code"]
     dist = []
     for frame, direction in ((book.parent_flows, "in"), (book.net, "out")):
-        part = frame[frame.kind == "distribution"]
-        if direction == "out":
-            part = part[part.fund == code]
-        for (day, counterparty), rows in part.groupby(
-            ["date", "fund" if direction == "in" else "investor"]
-        ):
+        groups: dict[tuple, list] = {}
+        if not frame.empty:
+            for fund, investor, day, kind, amount, recallable in zip(
+                frame.fund.tolist(),
+                frame.investor.tolist(),
+                frame.date.tolist(),
+                frame.kind.tolist(),
+                frame.amount.tolist(),
+                frame.recallable.tolist(),
+                strict=True,
+            ):
+                if kind != "distribution" or (direction == "out" and fund != code):
+                    continue
+                key = (day, fund if direction == "in" else investor)
+                entry = groups.setdefault(key, [ZERO, False])
+                entry[0] += amount
+                entry[1] = entry[1] or bool(recallable)
+        for (day, counterparty), (total, recallable) in sorted(groups.items()):
             dist.append(
                 {
                     "date": day,
@@ -397,8 +468,8 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
                     "counterparty": counterparty,
                     "name": names.get(counterparty, counterparty),
                     "name_en": names_en.get(counterparty, counterparty),
-                    "amount": money(abs(dsum(rows.amount))),
-                    "recallable": bool(rows.recallable.any()),
+                    "amount": money(abs(total)),
+                    "recallable": recallable,
                 }
             )
     dist.sort(key=lambda d: (d["date"], d["direction"]))
@@ -431,23 +502,36 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
         }
         for r in hist.to_dict("records")
     ]
+    net_rows = list(zip(net.date.tolist(), net.kind.tolist(), net.amount.tolist(), strict=True))
     calls = book.parent_flows
-    cashflows = []
-    for end in ends:
-        # Flows in the quarter that ends (or, for a mid-quarter as-of, runs up to) ``end``.
-        after = parse_quarter(quarter_of(end))[0] - dt.timedelta(days=1)
-        in_q = net[(net.date > after) & (net.date <= end)]
-        sub = calls[(calls.date > after) & (calls.date <= end)]
-        cashflows.append(
-            {
-                "date": end,
-                "quarter": quarter_of(end),
-                "lp_contributions": money(-dsum(in_q.amount[in_q.kind == "contribution"])),
-                "lp_distributions": money(dsum(in_q.amount[in_q.kind == "distribution"])),
-                "subfund_calls": money(-dsum(sub.amount[sub.kind == "contribution"])),
-                "subfund_distributions": money(dsum(sub.amount[sub.kind == "distribution"])),
-            }
-        )
+    call_rows = (
+        list(zip(calls.date.tolist(), calls.kind.tolist(), calls.amount.tolist(), strict=True))
+        if not calls.empty
+        else []
+    )
+
+    # Flows in the quarter that ends (or, for a mid-quarter as-of, runs up to) each end:
+    # (start of its quarter - 1 day, end]; each flow is added to its quarter once.
+    bounds = [(parse_quarter(quarter_of(end))[0] - dt.timedelta(days=1), end) for end in ends]
+    sums = {key: [ZERO] * len(ends) for key in ("lc", "ld", "sc", "sd")}
+    for rows, prefix in ((net_rows, "l"), (call_rows, "s")):
+        for day, kind, amount in rows:
+            if kind not in ("contribution", "distribution"):
+                continue
+            i = bisect.bisect_left(ends, day)  # the first end on or after the day
+            if i < len(ends) and bounds[i][0] < day:
+                sums[prefix + kind[0]][i] += amount
+    cashflows = [
+        {
+            "date": end,
+            "quarter": quarter_of(end),
+            "lp_contributions": money(-sums["lc"][i]),
+            "lp_distributions": money(sums["ld"][i]),
+            "subfund_calls": money(-sums["sc"][i]),
+            "subfund_distributions": money(sums["sd"][i]),
+        }
+        for i, end in enumerate(ends)
+    ]
     return history, cashflows
 
 
@@ -504,18 +588,25 @@ def scorecard_section(book: Book, kpis: dict, subfunds: list[dict], breaches: li
     return {"items": sanitise(card.items), "total": ratio(card.total), "values": values}
 
 
-def build_snapshot(db: Database, as_of: dt.date, *, benchmark: str | None = None) -> Snapshot:
-    """Every figure of the portfolio as of ``as_of`` (a calendar date in the fund's zone)."""
-    book = load_book(db, as_of, benchmark)
+def build_snapshot(
+    db: Database, as_of: dt.date, *, benchmark: str | None = None, detail: bool = True
+) -> Snapshot:
+    """Every figure of the portfolio as of ``as_of`` (a calendar date in the fund's zone).
+
+    ``detail=False`` is for the dashboard: it leaves out what the dashboard does not
+    show (the LP table, exits and distributions, the forecast, each sub-fund's gross
+    IRR) and computes every other figure exactly as the full snapshot does.
+    """
+    book = load_book(db, as_of, benchmark, detail=detail)
     kpis = parent_kpis(book, as_of)
     prev_end = parse_quarter(quarter_of(as_of))[0] - dt.timedelta(days=1)
     inception = book.parent.get("inception")
     kpis_prev = parent_kpis(book, prev_end) if inception is None or prev_end >= inception else {}
-    subfunds, indicators = subfund_rows(book)
+    subfunds, indicators = subfund_rows(book, detail=detail)
     stakes = pd.Series({s["code"]: s["stake"] or 0.0 for s in subfunds}, dtype=float)
     breaches = [i for i in indicators if i["breach"]]
     history, cashflows = history_section(book)
-    exits, distributions = exits_section(book)
+    exits, distributions = exits_section(book) if detail else ([], [])
     snapshot = Snapshot(
         as_of=as_of,
         quarter=quarter_of(as_of),
@@ -524,7 +615,7 @@ def build_snapshot(db: Database, as_of: dt.date, *, benchmark: str | None = None
         benchmark=book.benchmark_info,
         kpis=kpis,
         kpis_prev=kpis_prev,
-        lps=lp_rows(book),
+        lps=lp_rows(book) if detail else [],
         subfunds=subfunds,
         exposure=exposure_section(book, stakes),
         reinvestment=reinvestment_section(book, subfunds),
@@ -536,7 +627,7 @@ def build_snapshot(db: Database, as_of: dt.date, *, benchmark: str | None = None
         horizons=horizons_section(book),
         history=history,
         cashflows=cashflows,
-        forecast=forecast_section(book, subfunds),
+        forecast=forecast_section(book, subfunds) if detail else {},
     )
     for name in (
         "kpis",

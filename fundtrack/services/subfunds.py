@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pandas as pd
-
 from fundtrack import analytics as fa
 from fundtrack.services.positions import ZERO, dsum, money, position, ratio
 
@@ -29,62 +27,70 @@ def _terms_mapping(terms: dict | None) -> dict:
     return {k: None if v is None else float(v) for k, v in mapping.items()}
 
 
-def subfund_rows(book) -> tuple[list[dict], list[dict]]:
-    """``(rows, indicators)`` for every sub-fund of the book, by code."""
+def _kind_total(cols: dict[str, list], kind: str) -> Decimal:
+    return dsum(a for k, a in zip(cols["kind"], cols["amount"], strict=True) if k == kind)
+
+
+def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
+    """``(rows, indicators)`` for every sub-fund of the book, by code.
+
+    ``detail=False`` leaves out the gross IRR (the one figure that needs every
+    company flow by day); every other figure is the same.
+    """
     parent = book.parent["code"]
     entities = book.entities
-    lp_types = entities.set_index("code").lp_type
-    sectors = entities.set_index("code").sector
+    lp_types = dict(zip(entities.code, entities.lp_type, strict=True))
+    sectors = dict(zip(entities.code, entities.sector, strict=True))
     terms_by_fund = (
         {t["fund"]: t for t in book.terms.to_dict("records")} if not book.terms.empty else {}
     )
+    gross_irrs = _gross_irrs(book) if detail else {}
     rows, indicators = [], []
     for sf in entities[entities.kind == "subfund"].to_dict("records"):
         code = sf["code"]
         terms = terms_by_fund.get(code)
-        c = book.part("commitments", code)
-        total_committed = dsum(c.amount)
-        parent_committed = dsum(c.amount[c.investor == parent])
-        private = dsum(
-            a for i, a in zip(c.investor, c.amount, strict=True) if lp_types.get(i) == "private"
+        c = book.cols("commitments", code)
+        total_committed = dsum(c["amount"])
+        parent_committed = dsum(
+            a for i, a in zip(c["investor"], c["amount"], strict=True) if i == parent
         )
-        all_flows = book.part("subfund_flows", code)
-        parent_flows = book.part("parent_flows", code)
-        total_paid = -dsum(all_flows.amount[all_flows.kind == "contribution"])
-        total_dist = dsum(all_flows.amount[all_flows.kind == "distribution"])
-        parent_paid = -dsum(parent_flows.amount[parent_flows.kind == "contribution"])
+        private = dsum(
+            a
+            for i, a in zip(c["investor"], c["amount"], strict=True)
+            if lp_types.get(i) == "private"
+        )
+        all_flows = book.cols("subfund_flows", code)
+        parent_flows = book.cols("parent_flows", code)
+        total_paid = -_kind_total(all_flows, "contribution")
+        total_dist = _kind_total(all_flows, "distribution")
+        parent_paid = -_kind_total(parent_flows, "contribution")
         if total_paid:
             stake = parent_paid / total_paid
         else:
             stake = parent_committed / total_committed if total_committed else Decimal(0)
         pos = position(
             parent_flows,
-            book.navs_of(code),
+            book.cols("navs", code),
             book.as_of,
             committed=parent_committed,
-            index=book.index,
+            # The sub-funds' PMEs are on their own pages and in the report, not the dashboard.
+            index=book.index if detail else None,
             nav_flows=all_flows,
             nav_share=float(stake),
         )
-        totals = book.part("gross_totals", code)
-        invested = -dsum(totals.amount[totals.kind == "investment"])
-        proceeds = dsum(totals.amount[totals.kind == "proceeds"])
-        held = book.part("holdings", code)
-        fair_value = dsum(held.value)
-        daily = book.part("gross_daily", code)
-        gross_irr = None
-        if len(daily):
-            gross_irr = fa.xirr(
-                [*daily.date, book.as_of], [*(float(a) for a in daily.amount), float(fair_value)]
-            )
-        fees = dsum(book.part("fees", code).amount)
+        totals = book.cols("gross_totals", code)
+        invested = -_kind_total(totals, "investment")
+        proceeds = _kind_total(totals, "proceeds")
+        held = book.cols("holdings", code)
+        fair_value = dsum(held["value"])
+        gross_irr = gross_irrs.get(code)
+        fees = book.fee_total(code)
         cash = total_paid - invested - fees + proceeds - total_dist
-        per_company = (
-            held.set_index("company").invested if not held.empty else pd.Series(dtype=object)
-        )
+        # One row per company in a fund's holdings, so this is the per-company invested.
+        per_company = dict(zip(held["company"], held["invested"], strict=True))
         core = terms.get("core_sector") if terms else None
         core_invested = dsum(v for comp, v in per_company.items() if sectors.get(comp) == core)
-        recognised = dsum(book.part("recognitions", code).recognised_amount)
+        recognised = dsum(book.cols("recognitions", code)["recognised_amount"])
         base = parent_paid
         if terms and terms.get("reinvest_base") == "parent_commitment":
             base = parent_committed
@@ -100,7 +106,7 @@ def subfund_rows(book) -> tuple[list[dict], list[dict]]:
             "reinvestment_recognised": float(recognised),
             "parent_contribution": float(base),
             "core_invested": float(core_invested),
-            "largest_investment": float(max(per_company, default=ZERO)),
+            "largest_investment": float(max(per_company.values(), default=ZERO)),
             "fund_size": float(terms["fund_size"]) if terms else None,
             "private_capital": float(private),
         }
@@ -145,7 +151,7 @@ def subfund_rows(book) -> tuple[list[dict], list[dict]]:
                 "cash": money(cash),
                 "gross_irr": ratio(gross_irr),
                 "gross_tvpi": ratio((proceeds + fair_value) / invested) if invested else None,
-                "companies": int((held.value > 0).sum()) if not held.empty else 0,
+                "companies": sum(1 for v in held["value"] if v > 0),
                 "reinvest_multiple": ratio(multiple),
                 "reinvest_required": money(required),
                 "reinvest_recognised": money(recognised),
@@ -160,3 +166,17 @@ def subfund_rows(book) -> tuple[list[dict], list[dict]]:
             }
         )
     return rows, indicators
+
+
+def _gross_irrs(book) -> dict[str, float | None]:
+    """Each sub-fund's gross IRR: its company flows by day, closed by the fair value."""
+    daily = book.gross_daily
+    if daily.empty:
+        return {}
+    result = {}
+    for code, day in book.cols_of("gross_daily").items():
+        fair_value = dsum(book.cols("holdings", code)["value"])
+        result[code] = fa.xirr(
+            [*day["date"], book.as_of], [*(float(a) for a in day["amount"]), float(fair_value)]
+        )
+    return result

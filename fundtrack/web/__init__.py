@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from fundtrack import get_db
+from fundtrack.ledger.errors import BusyError, UnavailableError
 from fundtrack.services import portfolio
 from fundtrack.web import access, formatting, i18n
 from fundtrack.web.forms import ActionForm, LanguageForm
@@ -28,8 +29,10 @@ def _context() -> dict:
     return {
         "demo_data": g.demo,
         "language": i18n.current_language(),
-        "language_form": LanguageForm(),
-        "action_form": ActionForm(),
+        # Display-only forms (their own views read their POSTs): formdata=None, so rendering
+        # an error page never re-reads a request body that was refused (a 413 became a 500).
+        "language_form": LanguageForm(formdata=None),
+        "action_form": ActionForm(formdata=None),
         "current_user": current_user,
     }
 
@@ -62,6 +65,17 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error_):
         return _error(413, _("The file is too large."))
+
+    @app.errorhandler(UnavailableError)
+    def unavailable(error):
+        # The database was busy (or out of space): nothing was saved, a retry may do.
+        title = (
+            _("The database is busy.")
+            if isinstance(error, BusyError)
+            else _("The server could not save: its storage is full.")
+        )
+        body, status = _error(503, title, _("Nothing was saved. Try again in a moment."))
+        return body, status, {"Retry-After": "5"}
 
 
 def init_app(app: Flask) -> None:

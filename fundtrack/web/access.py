@@ -27,7 +27,11 @@ WRITERS = ("admin", "manager")
 ADMINS = ("admin",)
 PUBLIC = "public"
 
-CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+#: No inline script or style anywhere; no plugins, no <base> or form targets elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+)
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -96,6 +100,16 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _refuse_nul():
+    """A NUL byte in the path or a parameter is a 400: PostgreSQL refuses it in text (which
+    would be a 500) and SQLite's LIKE stops at it (which would match every row)."""
+    values = [request.path, *(v for _k, vs in request.args.lists() for v in vs)]
+    if request.method == "POST":
+        values += [v for _k, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400, description="NUL characters are not accepted")
+
+
 def _gate():
     roles = allowed_roles(request.endpoint)
     if request.endpoint is None or PUBLIC in roles:
@@ -127,6 +141,9 @@ def _headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS (production): browsers must not fall back to plain HTTP.
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -139,5 +156,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.before_request(_refuse_nul)
     app.before_request(_gate)
     app.after_request(_headers)

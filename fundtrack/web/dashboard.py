@@ -17,7 +17,7 @@ bp = Blueprint("dashboard", __name__)
 @allow(*READERS)
 def index():
     as_of = requested_as_of()
-    snapshot = snapshot_or_none(as_of)
+    snapshot = snapshot_or_none(as_of, detail=False)
     charts = charts_view.dashboard_charts(snapshot, current_language()) if snapshot else {}
     return render_template(
         "dashboard.html",

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 from flask import current_app, g
 
 from fundtrack import get_db
+from fundtrack.services.snapshot import build_snapshot
 
 
-def snapshot_service():
-    """``build_snapshot`` when the snapshot service is installed, else None."""
-    try:
-        module = importlib.import_module("fundtrack.services.snapshot")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "build_snapshot", None)
+def snapshot_or_none(as_of: dt.date, *, detail: bool = True):
+    """The snapshot as of ``as_of`` (built once per request), or None while the ledger
+    has no parent fund yet.
 
-
-def snapshot_or_none(as_of: dt.date):
-    """The snapshot as of ``as_of`` (built once per request), or None before it exists."""
+    ``detail=False``: only what the dashboard shows (see ``build_snapshot``).
+    """
     cache = g.setdefault("snapshots", {})
-    if as_of not in cache:
-        build = snapshot_service()
-        cache[as_of] = build(get_db(current_app), as_of) if build else None
-    return cache[as_of]
+    key = (as_of, detail)
+    if key not in cache:
+        try:
+            cache[key] = build_snapshot(get_db(current_app), as_of, detail=detail)
+        except LookupError:
+            cache[key] = None
+    return cache[key]

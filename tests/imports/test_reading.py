@@ -173,3 +173,13 @@ def test_not_a_workbook():
     assert "not a valid" in parse_statement("x.xlsx", b"hello").problems[0].message
     old_xls = b"\xd0\xcf\x11\xe0" + b"\x00" * 100
     assert ".xls" in parse_statement("x.xls", old_xls).problems[0].message
+
+
+def test_xlsx_refused_when_openpyxl_would_parse_without_defusedxml(monkeypatch, xlsx_of):
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML is True
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    statement = parse_statement("s.xlsx", xlsx_of(ROWS))
+    assert statement.rows == []
+    assert "defusedxml" in statement.problems[0].message

@@ -25,7 +25,7 @@ def test_check_passes_on_the_demo(app, runner):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output
-    assert result.output.count("ok") == 5
+    assert result.output.count("ok") == 6
 
 
 def test_check_finds_an_edited_a_deleted_and_a_back_dated_entry(app, runner):
