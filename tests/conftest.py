@@ -130,10 +130,31 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def demo_db(db) -> Database:
-    """A database holding the small demo portfolio."""
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
+    """A SQLite file holding the small demo, loaded once per run and copied by each test."""
     from fundtrack.services.demo import load_demo
 
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
     load_demo(db, progress=lambda _msg: None)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db(request, db, db_url) -> Database:
+    """A database holding the small demo portfolio (on SQLite, a copy of one loaded once)."""
+    from fundtrack.services.demo import load_demo
+
+    if db.dialect == "sqlite":
+        # Nothing has connected to the test's file yet: replace it by the loaded demo.
+        template = request.getfixturevalue("sqlite_demo_template")
+        db.dispose()
+        shutil.copy(template, make_url(db_url).database)
+    else:
+        load_demo(db, progress=lambda _msg: None)
     return db

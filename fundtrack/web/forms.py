@@ -22,6 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -77,9 +78,9 @@ class RecognitionForm(FlaskForm):
     category = SelectField(
         _l("Category"),
         choices=[
-            ("relocation", _l("Relocation")),
-            ("local_subsidiary", _l("Local subsidiary")),
-            ("local_investment", _l("Investment in a local firm")),
+            SelectChoice("relocation", _l("Relocation")),
+            SelectChoice("local_subsidiary", _l("Local subsidiary")),
+            SelectChoice("local_investment", _l("Investment in a local firm")),
         ],
         validate_choice=False,
     )
@@ -115,13 +116,15 @@ class ImportCommitForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     quarter = StringField(_l("Quarter"), validators=[DataRequired(), Regexp(QUARTER)])
-    language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")]
+    )
 
 
 ROLE_CHOICES = [
-    ("manager", _l("Fund manager")),
-    ("board", _l("Board (read-only)")),
-    ("admin", _l("Administrator")),
+    SelectChoice("manager", _l("Fund manager")),
+    SelectChoice("board", _l("Board (read-only)")),
+    SelectChoice("admin", _l("Administrator")),
 ]
 
 
@@ -146,23 +149,34 @@ class JournalFilterForm(FlaskForm):
         csrf = False
 
     kind = SelectField(
-        _l("Type"), choices=[("", "")] + [(k, k) for k in TRANSFER_KINDS], validators=[Optional()]
+        _l("Type"),
+        choices=[SelectChoice("", "")] + [SelectChoice(k, k) for k in TRANSFER_KINDS],
+        validators=[Optional()],
     )
     entity = StringField(_l("Entity code"), validators=[Optional(), Regexp(CODE)])
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
     reference = StringField(_l("Reference contains"), validators=[Optional(), Length(max=120)])
     sort = SelectField(
-        choices=[("date", "date"), ("amount", "amount"), ("id", "id"), ("kind", "kind")],
+        choices=[
+            SelectChoice("date", "date"),
+            SelectChoice("amount", "amount"),
+            SelectChoice("id", "id"),
+            SelectChoice("kind", "kind"),
+        ],
         default="date",
         validators=[Optional()],
     )
     order = SelectField(
-        choices=[("desc", "desc"), ("asc", "asc")], default="desc", validators=[Optional()]
+        choices=[SelectChoice("desc", "desc"), SelectChoice("asc", "asc")],
+        default="desc",
+        validators=[Optional()],
     )
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
     per_page = SelectField(
-        choices=[("25", "25"), ("50", "50"), ("100", "100")], default="50", validators=[Optional()]
+        choices=[SelectChoice("25", "25"), SelectChoice("50", "50"), SelectChoice("100", "100")],
+        default="50",
+        validators=[Optional()],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from fundtrack import get_db
 from fundtrack.ledger.errors import LedgerError, NotFoundError
@@ -47,9 +48,9 @@ def attach_problems(form, error: LedgerError, rename: dict[str, str] | None = No
             form.form_errors.append(problem.message)
 
 
-def _choices(options: dict[str, list[dict]], kinds) -> list[tuple[str, str]]:
+def _choices(options: dict[str, list[dict]], kinds) -> list[SelectChoice]:
     return [
-        (o["code"], f"{o['code']} · {display_name(o)}")
+        SelectChoice(o["code"], f"{o['code']} · {display_name(o)}")
         for kind in sorted(kinds)
         for o in options.get(kind, [])
     ]
@@ -173,7 +174,7 @@ def new_valuation():
     options = portfolio.entity_options(db)
     form = ValuationForm()
     form.entity.choices = _choices(options, {"subfund", "parent", "company"})
-    form.holder.choices = [("", "—"), *_choices(options, {"subfund", "parent"})]
+    form.holder.choices = [SelectChoice("", "—"), *_choices(options, {"subfund", "parent"})]
     status = 200
     if form.validate_on_submit():
         draft = ValuationDraft(
