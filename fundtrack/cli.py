@@ -207,6 +207,28 @@ def export_journal_command(out: str) -> None:
     click.echo(f"{count:,} journal entries written to {out}")
 
 
+@click.command("export")
+@click.option("--quarter", required=True, help="e.g. 2026Q3")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@with_appcontext
+def export_command(quarter: str, out_path: str, lang: str) -> None:
+    """Write the quarter's ILPA-style performance workbook (XLSX)."""
+    from fundtrack.services.exports import export_workbook
+
+    try:
+        done = export_workbook(_db(), quarter, out_path, lang=lang)
+    except LedgerError as error:
+        _fail(error)
+    except LookupError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"wrote {out_path}: {done.quarter} as of {done.as_of.isoformat()} ({lang}), "
+        f"{len(done.sheets)} sheets, {done.funds} funds, {done.flows:,} cash flows"
+    )
+
+
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
@@ -284,6 +306,7 @@ COMMANDS = [
     serve_command,
     import_command,
     export_journal_command,
+    export_command,
     report_command,
     outbox_group,
 ]

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
-from fundtrack.ledger.journal import entity_by_code
 from fundtrack.ledger.models import ENTITY_KINDS, Commitment, Entity
 from fundtrack.ledger.money import MoneyError, is_currency_code, to_decimal
 from fundtrack.ledger.periods import check_open
+from fundtrack.ledger.rules import entity_by_code
 
 
 def add_entity(

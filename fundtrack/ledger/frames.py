@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from fundtrack.ledger.journal import reversed_ids
 from fundtrack.ledger.models import (
     Commitment,
     Entity,
@@ -27,6 +26,7 @@ from fundtrack.ledger.models import (
     Valuation,
 )
 from fundtrack.ledger.money import Money, sql_yuan_float
+from fundtrack.ledger.rules import reversed_ids
 
 #: For each level of the structure: (investor kinds, fund kinds).
 LEVELS = {

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
-from fundtrack.ledger.journal import entities_by_code
 from fundtrack.ledger.models import Recognition
 from fundtrack.ledger.money import QUANTUM, MoneyError, to_decimal
 from fundtrack.ledger.periods import check_open
+from fundtrack.ledger.rules import entities_by_code
 from fundtrack.ledger.terms import terms_as_of
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
-from fundtrack.ledger.journal import entity_by_code
 from fundtrack.ledger.models import FundTerms
+from fundtrack.ledger.rules import entity_by_code
 
 RATIO_FIELDS = (
     "parent_stake",

@@ -16,10 +16,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
-from fundtrack.ledger.journal import CHUNK, entities_by_code, fx_rate_for
 from fundtrack.ledger.models import Valuation, utcnow
 from fundtrack.ledger.money import QUANTUM, REPORTING_CURRENCY, MoneyError, to_decimal
 from fundtrack.ledger.periods import check_open
+from fundtrack.ledger.rules import CHUNK, entities_by_code, fx_rate_for
 
 
 @dataclass(frozen=True)

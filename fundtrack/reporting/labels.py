@@ -94,6 +94,13 @@ LABELS = {
         "concentration": "前十大集中度 {top10}；HHI {hhi}（万分制）；"
                          "{multi} 家企业由多只子基金同时持有。",
         "appendix_holdings": "附表：穿透持仓明细",
+        "appendix_tables": "附录：完整列表",
+        "more_rows": "仅列示 {shown} 行（{order}），共 {total} 行，完整列表见附录「{appendix}」。",
+        "order_commitment": "母基金认缴额最大的 {n} 只子基金",
+        "order_proceeds": "按回款金额从大到小",
+        "order_amount": "按金额从大到小",
+        "order_recognised": "按认定金额从大到小",
+        "total_row": "合计（全部）",
         "reinvest_multiple": "返投倍数", "reinvest_base": "返投基数", "required": "应返投额",
         "recognised": "已认定返投", "completion": "完成率", "settled_companies": "落地企业数",
         "reinvest_note": "返投认定按各子基金协议的倍数及认定系数计算，同一企业/投资不重复认定。",
@@ -171,6 +178,14 @@ LABELS = {
         "concentration": "Top-10 share {top10}; HHI {hhi} (of 10,000); {multi} companies are "
                          "held through more than one sub-fund.",
         "appendix_holdings": "Appendix: look-through holdings",
+        "appendix_tables": "Appendix: complete tables",
+        "more_rows": "Showing {shown} of {total} rows ({order}); every row is in the appendix "
+                     "“{appendix}”.",
+        "order_commitment": "the {n} sub-funds with the largest parent commitment",
+        "order_proceeds": "largest proceeds first",
+        "order_amount": "largest amounts first",
+        "order_recognised": "largest recognised amounts first",
+        "total_row": "Total (all)",
         "reinvest_multiple": "Multiple", "reinvest_base": "Base", "required": "Required",
         "recognised": "Recognised", "completion": "Completion",
         "settled_companies": "Companies",

@@ -23,8 +23,14 @@ from markupsafe import Markup
 from fundtrack.reporting import charts
 from fundtrack.reporting import formatting as f
 from fundtrack.reporting.labels import DEFINITIONS, LABELS, NAMES
+from fundtrack.reporting.render import column_cells
 
 FUND_ZONE = ZoneInfo("Asia/Shanghai")
+#: A book with more sub-funds prints, in the per-sub-fund tables of the main sections, only
+#: the sub-funds with the largest parent commitment; every row goes to the appendix.
+TOP_SUBFUNDS = 15
+#: Longer lists (exits, distributions, recognitions) print their largest rows likewise.
+MAX_ROWS = 40
 
 
 def _chart(svg: str) -> Markup:
@@ -75,6 +81,15 @@ class _Builder:
         self.entities = {_get(sf, "code"): sf for sf in _items(snapshot, "subfunds")}
         fund = _get(snapshot, "fund")
         self.entities[_get(fund, "code")] = fund
+        # Complete versions of the tables the main sections abridge (printed in the appendix).
+        self.complete: list[dict] = []
+        subfunds = _items(snapshot, "subfunds")
+        ranked = sorted(subfunds, key=lambda sf: (-(_get(sf, "committed") or 0),
+                                                  str(_get(sf, "code"))))
+        #: Sub-fund code → rank by parent commitment, for those the main sections print;
+        #: None when the book is small enough to print every sub-fund.
+        self.top_funds = ({_get(sf, "code"): i for i, sf in enumerate(ranked[:TOP_SUBFUNDS])}
+                          if len(subfunds) > TOP_SUBFUNDS else None)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -125,6 +140,52 @@ class _Builder:
             **({"total": total} if total else {}),
         }
         return block
+
+    def abridge(self, block: dict, key: str, keep: list[int], order: str,
+                title: str | None = None) -> dict:
+        """Print only ``block``'s rows at ``keep`` (in that order) with a "showing n of N"
+        line; the complete table goes to the appendix, one line per row. The figures keep
+        every row (the PDF prints them all, in the appendix) and how many the section shows.
+        """
+        rows = block["rows"]
+        if len(keep) >= len(rows):
+            return block
+        full_rows = [r["cells"] for r in rows]
+        if block.get("total"):
+            full_rows.append([self.t["total_row"], *block["total"][1:]])
+        columns = [c["label"] for c in block["columns"]]
+        self.complete.append({
+            "kind": "table", "title": title or block["title"], "columns": block["columns"],
+            "rows": [{"cells": r} for r in full_rows], "css": "long", "note": None,
+            "total": None, "empty": block["empty"], "widths": column_cells(columns, full_rows),
+        })
+        self.figures[key]["shown"] = len(keep)
+        more = self.t["more_rows"].format(shown=len(keep), total=len(rows), order=order,
+                                          appendix=self.t["appendix_tables"])
+        return {**block, "rows": [rows[i] for i in keep], "more": more}
+
+    def by_fund(self, block: dict, key: str, codes: list, title: str | None = None) -> dict:
+        """Abridge a per-sub-fund table to the top sub-funds (``codes``: each row's fund)."""
+        if self.top_funds is None:
+            return block
+        rank = self.top_funds
+        # Rows of the parent itself (not a sub-fund) stay, ahead of the sub-funds.
+        sub = {_get(sf, "code") for sf in _items(self.s, "subfunds")}
+        keep = [i for i, code in enumerate(codes) if code in rank or code not in sub]
+        keep.sort(key=lambda i: rank.get(codes[i], -1))  # stable: rows of a fund stay in order
+        order = self.t["order_commitment"].format(n=len(rank))
+        return self.abridge(block, key, keep, order, title)
+
+    def largest(self, block: dict, key: str, values: list, order: str,
+                title: str | None = None) -> dict:
+        """Abridge a long list to its ``MAX_ROWS`` largest ``values`` (None counts as 0)."""
+        if len(values) <= MAX_ROWS:
+            return block
+        ranked = sorted(range(len(values)), key=lambda i: -(values[i] or 0))
+        return self.abridge(block, key, ranked[:MAX_ROWS], order, title)
+
+    def appendix_tables(self) -> dict:
+        return {"id": "appendix", "title": self.t["appendix_tables"], "blocks": self.complete}
 
     # -- sections ------------------------------------------------------------------------
 
@@ -292,7 +353,10 @@ class _Builder:
              (self.t["companies"], "r")],
             rows, css="compact", note=self.t["subfund_note"],
         )
-        return {"id": "subfunds", "title": self.t["sections"]["subfunds"], "blocks": [table]}
+        title = self.t["sections"]["subfunds"]
+        codes = [_get(sf, "code") for sf in _items(self.s, "subfunds")]
+        table = self.by_fund(table, "subfunds", codes, title)
+        return {"id": "subfunds", "title": title, "blocks": [table]}
 
     def _shares(self, group: str, key: str) -> list[tuple[str, object]]:
         exposure = _get(self.s, "exposure")
@@ -376,9 +440,10 @@ class _Builder:
         data = _get(self.s, "reinvestment")
         multiples = {_get(sf, "code"): _get(sf, "reinvest_multiple")
                      for sf in _items(self.s, "subfunds")}
-        rows, bars = [], []
+        rows, bars, codes = [], [], []
         for item in _items(data, "by_fund"):
             code = _get(item, "fund")
+            codes.append(code)
             rows.append([self.code_name(code), f.multiple(multiples.get(code), 1),
                          self.cell_money(_get(item, "required")),
                          self.cell_money(_get(item, "recognised")),
@@ -392,6 +457,10 @@ class _Builder:
              (self.head("required"), "r"), (self.head("recognised"), "r"),
              (self.t["completion"], "r")],
             rows, total=total, note=self.t["reinvest_note"])]
+        blocks[0] = self.by_fund(blocks[0], "reinvestment", codes,
+                                 self.t["sections"]["reinvestment"])
+        if self.top_funds is not None:
+            bars = [b for b, code in zip(bars, codes, strict=True) if code in self.top_funds]
         if bars:
             blocks.append({"kind": "chart", "title": self.t["reinvest_chart"],
                            "svg": _chart(charts.progress_bars(bars))})
@@ -407,12 +476,14 @@ class _Builder:
                     self.cell_money(_get(e, "base_amount")), f.multiple(_get(e, "multiplier"), 1),
                     self.cell_money(_get(e, "recognised"))]
                    for e in _items(data, "entries")]
-        blocks.append(self.table(
+        blocks.append(self.largest(self.table(
             "recognitions", self.t["recognitions"],
             [(self.t["approval_date"], "l"), (self.t["company"], "l"), (self.t["subfund"], "l"),
              (self.t["category"], "l"), (self.head("base_amount"), "r"),
              (self.t["multiplier"], "r"), (self.head("recognised"), "r")],
-            entries, css="compact"))
+            entries, css="compact"), "recognitions",
+            [_get(e, "recognised") for e in _items(data, "entries")],
+            self.t["order_recognised"]))
         return {"id": "reinvestment", "title": self.t["sections"]["reinvestment"],
                 "blocks": blocks}
 
@@ -435,14 +506,21 @@ class _Builder:
                               self.cell_money(_get(d, "amount")),
                               self.t["yes"] if _get(d, "recallable") else self.t["no"]])
         blocks = [
-            self.table("exits", self.t["exits_table"],
-                       [(self.t["date"], "l"), (self.t["company"], "l"), (self.t["subfund"], "l"),
-                        (self.head("cost"), "r"), (self.head("proceeds"), "r"),
-                        (self.t["multiple"], "r"), (self.t["full_exit"], "c")], rows),
-            self.table("distributions", self.t["distributions_table"],
-                       [(self.t["date"], "l"), (self.t["from"], "l"), (self.t["to"], "l"),
-                        (self.head("amount"), "r"), (self.t["recallable"], "c")],
-                       dist_rows),
+            self.largest(
+                self.table("exits", self.t["exits_table"],
+                           [(self.t["date"], "l"), (self.t["company"], "l"),
+                            (self.t["subfund"], "l"), (self.head("cost"), "r"),
+                            (self.head("proceeds"), "r"), (self.t["multiple"], "r"),
+                            (self.t["full_exit"], "c")], rows),
+                "exits", [_get(e, "proceeds") for e in _items(self.s, "exits")],
+                self.t["order_proceeds"]),
+            self.largest(
+                self.table("distributions", self.t["distributions_table"],
+                           [(self.t["date"], "l"), (self.t["from"], "l"), (self.t["to"], "l"),
+                            (self.head("amount"), "r"), (self.t["recallable"], "c")],
+                           dist_rows),
+                "distributions", [_get(d, "amount") for d in _items(self.s, "distributions")],
+                self.t["order_amount"]),
         ]
         return {"id": "exits", "title": self.t["sections"]["exits"], "blocks": blocks}
 
@@ -477,12 +555,13 @@ class _Builder:
                                    f.percent(_get(sf, "irr")), f.multiple(_get(sf, "dpi")),
                                    f.multiple(_get(sf, "tvpi")), f.multiple(_get(sf, "ks_pme"))],
                          "css": "breach" if age is not None and age > 120 else ""})
-        blocks.append(self.table(
+        blocks.append(self.by_fund(self.table(
             "subfund_performance", self.t["nav_ages"],
             [(self.t["subfund"], "l"), (self.head("parent_nav"), "r"),
              (self.t["nav_date"], "l"), (self.t["nav_age"], "r"), ("IRR", "r"), ("DPI", "r"),
              ("TVPI", "r"), ("KS-PME", "r")],
-            rows, note=self.t["nav_age_note"]))
+            rows, note=self.t["nav_age_note"]), "subfund_performance",
+            [_get(sf, "code") for sf in _items(self.s, "subfunds")]))
         return {"id": "performance", "title": self.t["sections"]["performance"], "blocks": blocks}
 
     def _indicator_cells(self, item) -> list[str]:
@@ -509,6 +588,9 @@ class _Builder:
              (self.t["threshold"], "r")],
             rows)
         block["empty"] = self.t["no_breaches"]
+        block = self.by_fund(block, "breaches",
+                             [_get(b, "fund") for b in _items(self.s, "breaches")],
+                             self.t["sections"]["compliance"])
         blocks = [block]
         if rows:
             blocks.insert(0, {"kind": "paragraph",
@@ -535,6 +617,8 @@ class _Builder:
             [(self.t["subfund"], "l"), (self.t["indicator_col"], "l"), (self.t["actual"], "r"),
              (self.t["threshold"], "r"), (self.t["status"], "c")],
             rows, css="compact")]
+        blocks[0] = self.by_fund(blocks[0], "indicators",
+                                 [_get(i, "fund") for i in _items(self.s, "indicators")])
         card = _get(self.s, "scorecard")
         items = _items(card, "items")
         if items:
@@ -597,6 +681,8 @@ class _Builder:
         sections = [self.summary(), self.fundraising(), self.subfunds(), self.exposure(),
                     self.reinvestment(), self.exits(), self.performance(), self.compliance(),
                     self.indicators(), self.forecast(), self.definitions()]
+        if self.complete:
+            sections.append(self.appendix_tables())
         context = {
             "lang": self.lang,
             "t": self.t,

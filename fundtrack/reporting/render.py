@@ -9,6 +9,11 @@ server's files or call the network. Fonts come from fontconfig by family name
 
 The PDF is rendered in a child process with a wall-clock limit and an address
 space limit (``RLIMIT_AS``): a runaway document cannot hang or exhaust the server.
+Both limits are settings: ``html_to_pdf(timeout=, memory_mb=)``, else the environment
+variables ``FUNDTRACK_RENDER_TIMEOUT_S`` (default 120 s) and
+``FUNDTRACK_RENDER_MEMORY_MB`` (default 1536: address space the child may add to what it
+inherits at fork; the large demo's report with its 2,000-row appendix needs far less, see
+``bench/report.py``). The child reports its peak resident memory with the result.
 """
 
 from __future__ import annotations
@@ -33,6 +38,29 @@ REPORTS_ROOT = Path(__file__).resolve().parents[2] / "reports"
 DEFAULT_TIMEOUT_S = 120
 #: Address space the child may add on top of what it inherits from the parent at fork.
 DEFAULT_MEMORY_MB = 1536
+TIMEOUT_ENV = "FUNDTRACK_RENDER_TIMEOUT_S"
+MEMORY_ENV = "FUNDTRACK_RENDER_MEMORY_MB"
+
+
+def limits(timeout: float | None = None, memory_mb: int | None = None) -> tuple[float, int]:
+    """The renderer's (seconds, MB): the arguments, else the environment, else the defaults."""
+
+    def setting(name: str, default, kind):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise RenderError(f"{name}={raw!r} is not a number") from None
+        if value <= 0:
+            raise RenderError(f"{name} must be positive, not {raw}")
+        return value
+
+    return (
+        timeout if timeout is not None else setting(TIMEOUT_ENV, DEFAULT_TIMEOUT_S, float),
+        memory_mb if memory_mb is not None else setting(MEMORY_ENV, DEFAULT_MEMORY_MB, int),
+    )
 
 
 class RenderError(RuntimeError):
@@ -56,6 +84,27 @@ def environment(kind: str = "quarterly") -> jinja2.Environment:
 
 #: Character cells of the long appendix's columns (a CJK character takes two).
 LONG_COLUMNS = (42, 28, 32, 20, 9)
+#: Monospace cells that fit the A4 text width at the appendix's 7 pt (178 mm / 3.5 pt ≈ 144).
+LINE_CELLS = 140
+
+
+def text_cells(value) -> int:
+    """Monospace cells ``value`` takes: two per wide (CJK) character, one otherwise."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def column_cells(columns: list[str], rows: list[list], budget: int = LINE_CELLS) -> list[int]:
+    """Cells per column for a one-line-per-row table: each column's widest text, the widest
+    columns narrowed (their text then cut with "…") until the line fits ``budget``."""
+    widths = [text_cells(label) for label in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], text_cells(cell))
+    budget -= len(widths) - 1  # one space between columns
+    while sum(widths) > budget and max(widths) > 4:
+        widths[widths.index(max(widths))] -= 1
+    return widths
 
 
 def fixed_width(value, width: int, align: str = "l") -> str:
@@ -130,6 +179,10 @@ class PdfResult:
     seconds: float
     fetched: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    #: The child's peak resident memory (MB), and how much of it was resident at its start
+    #: (pages shared with the parent at fork, counted by the kernel in the child's RSS).
+    peak_rss_mb: float = 0.0
+    start_rss_mb: float = 0.0
 
 
 def _write_pdf(html: str, out_path: Path, root: Path) -> dict:
@@ -145,20 +198,28 @@ def _write_pdf(html: str, out_path: Path, root: Path) -> dict:
     return {"pages": len(document.pages), "fetched": fetcher.fetched, "refused": fetcher.refused}
 
 
-def _vm_bytes() -> int:
+def _status_kb(key: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
     return 0
+
+
+def _vm_bytes() -> int:
+    return _status_kb("VmSize") * 1024
 
 
 def _child(conn, html: str, out_path: str, root: str, memory_mb: int) -> None:
     try:
         # The limit is on top of what the fork inherited (the parent's libraries).
+        start_rss_kb = _status_kb("VmRSS")
         limit = _vm_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        conn.send(("ok", _write_pdf(html, Path(out_path), Path(root))))
+        payload = _write_pdf(html, Path(out_path), Path(root))
+        payload["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        payload["start_rss_mb"] = start_rss_kb / 1024
+        conn.send(("ok", payload))
     except MemoryError:
         conn.send(("error", f"the renderer ran out of its {memory_mb} MB memory limit"))
     except BaseException as exc:  # report everything to the parent, then exit
@@ -172,10 +233,12 @@ def html_to_pdf(
     out_path: Path | str,
     *,
     kind: str = "quarterly",
-    timeout: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
 ) -> PdfResult:
-    """Write ``html`` as a PDF at ``out_path`` in a child process with time and memory limits."""
+    """Write ``html`` as a PDF at ``out_path`` in a child process with time and memory limits
+    (``None``: from the environment or the defaults, see the module doc)."""
+    timeout, memory_mb = limits(timeout, memory_mb)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -208,4 +271,6 @@ def html_to_pdf(
         seconds=time.perf_counter() - started,
         fetched=payload["fetched"],
         refused=payload["refused"],
+        peak_rss_mb=payload["peak_rss_mb"],
+        start_rss_mb=payload["start_rss_mb"],
     )

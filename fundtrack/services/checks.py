@@ -22,8 +22,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from fundtrack.ledger.chain import verify_chain
 from fundtrack.ledger.db import Database
-from fundtrack.ledger.journal import callable_remaining, verify_chain
 from fundtrack.ledger.models import (
     ClosedPeriod,
     Commitment,
@@ -33,6 +33,7 @@ from fundtrack.ledger.models import (
     Transfer,
 )
 from fundtrack.ledger.money import QUANTUM
+from fundtrack.ledger.rules import callable_remaining
 
 #: At most this many differing figures are listed for a report.
 MAX_REPORT_DIFFERENCES = 20

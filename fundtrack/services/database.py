@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fundtrack.ledger.chain import lock_head
 from fundtrack.ledger.db import Database
-from fundtrack.ledger.journal import lock_head
 from fundtrack.ledger.schema import upgrade
 
 

@@ -1,22 +1,32 @@
-"""Exports: the journal as CSV in the import format, so the file imports back as duplicates.
+"""Exports: the journal as CSV in the import format, so the file imports back as duplicates;
+the quarter's ILPA-style performance workbook (XLSX) built from the snapshot.
 
 Text cells that a spreadsheet would run as a formula (starting with ``= + - @``,
 a tab or a carriage return) get a leading ``'``; so does text that already
 starts with ``'``, which keeps the round trip exact: the importer takes one
 leading ``'`` off such cells again (text columns only, never amounts or dates).
+The workbook's text cells go through the same ``neutralise``.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from fundtrack.ledger import frames
 from fundtrack.ledger.db import Database
+from fundtrack.ledger.errors import LedgerError, Problem
 from fundtrack.ledger.models import Entity, Transfer
 from fundtrack.ledger.money import REPORTING_CURRENCY
+from fundtrack.ledger.periods import parse_quarter
+from fundtrack.reporting.workbook import build_workbook, neutralise
 
 JOURNAL_COLUMNS = (
     "date",
@@ -31,14 +41,6 @@ JOURNAL_COLUMNS = (
     "fx_rate",
     "fx_date",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-def neutralise(value: str | None) -> str:
-    """Text a spreadsheet will show as text, never evaluate."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def plain_amount(value: Decimal) -> str:
@@ -76,3 +78,89 @@ def export_journal(db: Database, out: str | Path) -> int:
             )
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class WorkbookExport:
+    """What ``export_workbook`` wrote."""
+
+    quarter: str
+    as_of: dt.date
+    lang: str
+    sheets: list[str]
+    funds: int
+    flows: int
+
+
+def irr_flows(session: Session, parent: str, as_of: dt.date) -> list[dict]:
+    """The dated flows behind each IRR of the snapshot, as the workbook lists them.
+
+    ``net``: the parent with its LPs; ``parent``: the parent with each sub-fund (each
+    row one journal entry, the investor's view); ``gross``: each sub-fund with its
+    companies, netted per day (the series the gross IRR is solved on, the fund's view).
+    """
+    rows = []
+    for level, frame in (
+        ("net", frames.cash_flows(session, "net", as_of, fund=parent)),
+        ("parent", frames.cash_flows(session, "parent", as_of)),
+    ):
+        for fund, investor, day, kind, amount, recallable in zip(
+            frame.fund.tolist(),
+            frame.investor.tolist(),
+            frame.date.tolist(),
+            frame.kind.tolist(),
+            frame.amount.tolist(),
+            frame.recallable.tolist(),
+            strict=True,
+        ):
+            if level == "parent" and investor != parent:
+                continue
+            counterparty = investor if level == "net" else parent
+            rows.append(
+                {
+                    "fund": fund,
+                    "level": level,
+                    "date": day,
+                    "kind": kind,
+                    "counterparty": counterparty,
+                    "amount": amount,
+                    "recallable": bool(recallable),
+                }
+            )
+    daily = frames.daily_flows(session, "gross", as_of)
+    for fund, day, amount in zip(
+        daily.fund.tolist(), daily.date.tolist(), daily.amount.tolist(), strict=True
+    ):
+        rows.append(
+            {"fund": fund, "level": "gross", "date": day, "kind": "gross", "amount": amount}
+        )
+    return rows
+
+
+def export_workbook(
+    db: Database, quarter: str, out: str | Path | BinaryIO, *, lang: str = "zh"
+) -> WorkbookExport:
+    """Write the ILPA-style workbook of ``quarter`` (figures as of its last day) to ``out``.
+
+    ``out`` is a path or a binary file object. The figures are the snapshot's, so
+    they equal the UI's and the PDF's; the cash-flow sheet lists the flows behind
+    each IRR.
+    """
+    from fundtrack.services.snapshot import build_snapshot
+
+    if lang not in ("zh", "en"):
+        raise LedgerError(Problem("lang", f"{lang!r} is not one of zh, en"))
+    _start, as_of = parse_quarter(quarter)
+    snapshot = build_snapshot(db, as_of)
+    with db.read() as session:
+        flows = irr_flows(session, snapshot.fund["code"], as_of)
+    workbook = build_workbook(snapshot, flows, lang)
+    workbook.save(out)
+    return WorkbookExport(
+        quarter=snapshot.quarter,
+        as_of=as_of,
+        lang=lang,
+        sheets=list(workbook.sheetnames),
+        funds=1 + len(snapshot.subfunds),
+        flows=len(flows),
+    )

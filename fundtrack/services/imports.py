@@ -40,15 +40,10 @@ from fundtrack.ledger import audit
 from fundtrack.ledger.benchmarks import add_index_levels
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.errors import LedgerError, NotFoundError, Problem
-from fundtrack.ledger.journal import (
-    CHUNK,
-    entities_by_code,
-    post_many,
-    reference_filters,
-    reverse_many,
-)
+from fundtrack.ledger.journal import post_many, reverse_many
 from fundtrack.ledger.models import ImportBatch, Transfer, utcnow
 from fundtrack.ledger.periods import today
+from fundtrack.ledger.rules import CHUNK, entities_by_code, reference_filters
 from fundtrack.ledger.statements import IndexRow, Limits, ParsedRow, Statement, parse_statement
 from fundtrack.ledger.valuations import post_valuations
 

@@ -90,6 +90,7 @@ class BuildResult:
     sha256: str
     timings: dict[str, float] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    peak_rss_mb: float = 0.0  # of the renderer child
 
 
 def build_report(
@@ -101,11 +102,15 @@ def build_report(
     *,
     progress: Callable[[str], None] | None = None,
     appendix: str | None = None,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
 ) -> BuildResult:
     """Compute the quarter's snapshot, write the PDF at ``out_path`` and record a ReportRun.
 
     ``appendix='holdings'`` adds the full look-through holdings table (every
-    company; long on a large book).
+    company; long on a large book). ``timeout`` and ``memory_mb`` are the renderer's
+    limits (default: ``FUNDTRACK_RENDER_TIMEOUT_S`` / ``FUNDTRACK_RENDER_MEMORY_MB`` or
+    120 s / 1536 MB, see ``reporting.render``).
     """
     from fundtrack.reporting import quarterly
     from fundtrack.services.snapshot import build_snapshot
@@ -127,7 +132,7 @@ def build_report(
     say(f"rendering the {lang} report …")
     view = quarterly.view(snapshot, lang, appendix=appendix)
     html = render.render_html("quarterly", "report.html", view.context)
-    result = render.html_to_pdf(html, out_path)
+    result = render.html_to_pdf(html, out_path, timeout=timeout, memory_mb=memory_mb)
     timings["render"] = time.perf_counter() - started
 
     digest = hashlib.sha256(Path(out_path).read_bytes()).hexdigest()
@@ -155,7 +160,8 @@ def build_report(
             sha256=digest,
         )
         report_id = run.id
-    return BuildResult(report_id, Path(out_path), result.pages, digest, timings, result.refused)
+    return BuildResult(report_id, Path(out_path), result.pages, digest, timings, result.refused,
+                       result.peak_rss_mb)
 
 
 def look_through_holdings(db: Database, snapshot) -> list[dict]:

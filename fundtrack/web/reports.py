@@ -1,9 +1,12 @@
-"""The reports page: build the quarterly PDF, preview or download it, send it to the board."""
+"""The reports page: build the quarterly PDF, preview or download it, send it to the board;
+download the quarter's performance workbook (XLSX).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from pathlib import Path
 
 from flask import (
@@ -13,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -101,6 +105,31 @@ def download(report_id: int):
 @allow(*READERS)
 def preview(report_id: int):
     return _pdf(report_id, as_attachment=False)
+
+
+@bp.get("/reports/workbook")
+@allow(*READERS)
+def workbook():
+    """The ILPA-style workbook of ``?quarter=2026Q3&lang=zh``, built on request."""
+    from fundtrack.services.exports import export_workbook
+
+    quarter = request.args.get("quarter") or previous_quarter(quarter_of(today()))
+    lang = request.args.get("lang", "zh")
+    buffer = io.BytesIO()
+    try:
+        done = export_workbook(get_db(current_app), quarter, buffer, lang=lang)
+    except LedgerError:
+        abort(400)
+    except LookupError:
+        abort(404)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"fundtrack-{done.quarter}-{lang}.xlsx",
+        max_age=0,
+    )
 
 
 @bp.post("/reports/<int:report_id>/send")

@@ -21,6 +21,7 @@ ROUTES = [
     ("GET", "/reports", READERS),
     ("GET", "/reports/999/download", READERS),
     ("GET", "/reports/999/preview", READERS),
+    ("GET", "/reports/workbook", READERS),
     ("GET", "/audit", READERS),
     ("POST", "/logout", READERS),
     ("GET", "/ledger/new/contribution", WRITERS),
