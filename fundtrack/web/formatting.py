@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
 
+from fundtrack.reporting import formatting as report_format
 from fundtrack.web.i18n import current_language
 
 DASH = "—"
@@ -36,17 +37,10 @@ def money(value, places: int = 2) -> str:
 
 
 def money_short(value) -> str:
-    """A headline amount: 亿元 / 万元 in Chinese, bn / m in English."""
+    """A headline amount exactly as the board report prints it (亿元/万元; CNY millions)."""
     if _missing(value):
         return DASH
-    amount = Decimal(str(value))
-    if current_language() == "zh":
-        if abs(amount) >= HUNDRED_MILLION:
-            return format_decimal(amount / HUNDRED_MILLION, format="#,##0.00") + " 亿元"
-        return format_decimal(amount / TEN_THOUSAND, format="#,##0.0") + " 万元"
-    if abs(amount) >= BILLION:
-        return format_decimal(amount / BILLION, format="#,##0.00") + " bn"
-    return format_decimal(amount / MILLION, format="#,##0.0") + " m"
+    return report_format.money(value, current_language())
 
 
 def percent(value, places: int = 1) -> str:

@@ -151,3 +151,19 @@ def test_pme_results_together():
 def test_periodic_irr_used_for_pme_is_consistent():
     assert irr([-100, 110]) == pytest.approx(0.1)
     assert np.isfinite(irr([-100, 110]))
+
+
+def test_long_nickels_published_example():
+    """The worked example of the Wikipedia article "Public Market Equivalent" (Long–Nickels).
+
+    Periods p1..p4 carry flows −100, −50, +60, +10 and p5 a valuation of 110; the index
+    stands at 100, 105, 115, 117, 120. The article's theoretical index investment ends at
+    104.28 and it reports IRR 6.43 % and PME (the IRR with the index value as the final
+    flow) 5.30 %. Periods become dates 365 days apart, so ACT/365F years equal periods.
+    """
+    start = dt.date(2001, 1, 1)
+    dates = [start + dt.timedelta(days=365 * k) for k in range(5)]
+    index = pd.Series([100.0, 105.0, 115.0, 117.0, 120.0], index=pd.to_datetime(dates))
+    flows = [-100.0, -50.0, 60.0, 10.0]
+    assert round(xirr(dates, [*flows, 110.0]), 4) == 0.0643
+    assert round(ln_pme(dates[:4], flows, dates[4], 110.0, index), 4) == 0.0530
