@@ -55,6 +55,15 @@ def _live(as_of: dt.date | None, *, by_entity: bool = False):
     return and_(*conditions)
 
 
+def _between(level: str, src, dst):
+    """Transfers either way between an investor and a fund of ``level``."""
+    investor_kinds, fund_kinds = LEVELS[level]
+    return or_(
+        and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
+        and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
+    )
+
+
 def cash_flows(
     session: Session, level: str, as_of: dt.date | None = None, fund: str | None = None
 ) -> pd.DataFrame:
@@ -64,7 +73,7 @@ def cash_flows(
     signed from the investor's side (for ``gross``, the fund's side: an investment
     is negative, proceeds positive).
     """
-    investor_kinds, fund_kinds = LEVELS[level]
+    investor_kinds = LEVELS[level][0]
     src, dst = aliased(Entity), aliased(Entity)
     base = (
         select(
@@ -81,10 +90,7 @@ def cash_flows(
         .join(dst, dst.id == Transfer.to_id)
         .where(
             _live(as_of, by_entity=level != "gross"),
-            or_(
-                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
-                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
-            ),
+            _between(level, src, dst),
         )
         .order_by(Transfer.date, Transfer.id)
     )
@@ -117,7 +123,7 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
     Columns: ``fund, investor, kind, amount`` (signed as in ``cash_flows``), ``first``,
     ``last`` (dates of the first and last flow).
     """
-    investor_kinds, fund_kinds = LEVELS[level]
+    investor_kinds = LEVELS[level][0]
     src, dst = aliased(Entity), aliased(Entity)
     query = (
         select(
@@ -133,10 +139,7 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
         .join(dst, dst.id == Transfer.to_id)
         .where(
             _live(as_of),
-            or_(
-                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
-                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
-            ),
+            _between(level, src, dst),
         )
         .group_by(src.code, dst.code, src.kind, Transfer.kind)
     )
@@ -158,7 +161,7 @@ def daily_flows(
     What an IRR needs, in fewer rows than the journal holds. ``exact=False`` gives
     float amounts (an analytics input), read much faster than ``Decimal`` ones.
     """
-    investor_kinds, fund_kinds = LEVELS[level]
+    investor_kinds = LEVELS[level][0]
     src, dst = aliased(Entity), aliased(Entity)
     from_investor = src.kind.in_(investor_kinds)
     # Investor's view (paid in = negative), except gross: the fund's view of its companies.
@@ -177,10 +180,7 @@ def daily_flows(
         .join(dst, dst.id == Transfer.to_id)
         .where(
             _live(as_of),
-            or_(
-                and_(src.kind.in_(investor_kinds), dst.kind.in_(fund_kinds)),
-                and_(src.kind.in_(fund_kinds), dst.kind.in_(investor_kinds)),
-            ),
+            _between(level, src, dst),
         )
         .group_by(fund_code, Transfer.date)
         .order_by(fund_code, Transfer.date)
@@ -488,28 +488,9 @@ def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def journal_page(
-    session: Session,
-    *,
-    filters: dict | None = None,
-    sort: str = "date",
-    descending: bool = True,
-    page: int = 1,
-    per_page: int = 50,
-) -> tuple[pd.DataFrame, int]:
-    """One page of the journal with both sides' codes, and the number of matching rows.
-
-    ``filters`` may hold ``kind``, ``entity`` (either side), ``date_from``, ``date_to``,
-    ``reference`` (substring). ``sort`` is allow-listed.
-    """
+def _journal_query():
+    """Journal entries with both sides' codes: the query and its two entity aliases."""
     src, dst = aliased(Entity), aliased(Entity)
-    sortable = {
-        "date": Transfer.date,
-        "amount": Transfer.amount_cny,
-        "id": Transfer.id,
-        "kind": Transfer.kind,
-    }
-    column = sortable.get(sort, Transfer.date)
     query = (
         select(
             Transfer.id,
@@ -531,6 +512,37 @@ def journal_page(
         .join(src, src.id == Transfer.from_id)
         .join(dst, dst.id == Transfer.to_id)
     )
+    return query, src, dst
+
+
+def journal_entry(session: Session, transfer_id: int):
+    """One journal entry as a row of ``journal_page``'s columns, or None."""
+    query, _src, _dst = _journal_query()
+    return session.execute(query.where(Transfer.id == transfer_id)).first()
+
+
+def journal_page(
+    session: Session,
+    *,
+    filters: dict | None = None,
+    sort: str = "date",
+    descending: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the journal with both sides' codes, and the number of matching rows.
+
+    ``filters`` may hold ``kind``, ``entity`` (either side), ``date_from``, ``date_to``,
+    ``reference`` (substring). ``sort`` is allow-listed.
+    """
+    sortable = {
+        "date": Transfer.date,
+        "amount": Transfer.amount_cny,
+        "id": Transfer.id,
+        "kind": Transfer.kind,
+    }
+    column = sortable.get(sort, Transfer.date)
+    query, src, dst = _journal_query()
     filters = filters or {}
     if filters.get("kind"):
         query = query.where(Transfer.kind == filters["kind"])

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from fundtrack.ledger import frames
 from fundtrack.ledger.db import Database
@@ -323,30 +322,8 @@ def journal(
 
 def transfer(db: Database, transfer_id: int) -> dict:
     """One journal entry with both sides' codes, and whether it was reversed."""
-    src, dst = aliased(Entity), aliased(Entity)
     with db.read() as session:
-        row = session.execute(
-            select(
-                Transfer.id,
-                Transfer.date,
-                Transfer.kind,
-                src.code.label("from_code"),
-                dst.code.label("to_code"),
-                Transfer.amount,
-                Transfer.currency,
-                Transfer.amount_cny,
-                Transfer.recallable,
-                Transfer.reference,
-                Transfer.memo,
-                Transfer.reverses_id,
-                Transfer.batch_id,
-                Transfer.posted_by,
-                Transfer.posted_at,
-            )
-            .join(src, src.id == Transfer.from_id)
-            .join(dst, dst.id == Transfer.to_id)
-            .where(Transfer.id == transfer_id)
-        ).first()
+        row = frames.journal_entry(session, transfer_id)
         if row is None:
             raise NotFoundError(Problem("transfer", f"no transfer #{transfer_id}"))
         reversal = session.scalar(select(Transfer.id).where(Transfer.reverses_id == transfer_id))
