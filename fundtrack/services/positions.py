@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,3 +150,27 @@ def pme_figures(dates, amounts, as_of: dt.date, nav: float, index: pd.Series | N
         return dict.fromkeys(keys)
     results = fa.pme_results(dates, amounts, as_of, nav, index)
     return {k: ratio(results[k].value) for k in keys}
+
+
+def sanitise(value: Any) -> Any:
+    """Plain Python values only: numpy scalars unwrapped, NaN/NaT/inf → None, frames → rows."""
+    if isinstance(value, dict):
+        return {k: sanitise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [sanitise(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return [sanitise(r) for r in value.to_dict("records")]
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT or (
+        value is not None
+        and not isinstance(value, (str, bytes, list, dict))
+        and pd.api.types.is_scalar(value)
+        and pd.isna(value)
+    ):
+        return None
+    return value

@@ -1,0 +1,391 @@
+"""The snapshot's sections: KPIs, LPs, exposure, 返投, exits, history, horizons, scorecard.
+
+Each function reads a ``Book`` and returns plain values (money as ``Decimal``,
+ratios as float or None); the analytics layer does the maths.
+"""
+
+import bisect
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+
+from fundtrack import analytics as fa
+from fundtrack.ledger.periods import parse_quarter, quarter_ends, quarter_of
+from fundtrack.services.book import Book
+from fundtrack.services.positions import ZERO, dsum, money, position, ratio, sanitise
+
+
+def parent_kpis(book: Book, day: dt.date) -> dict:
+    code = book.parent["code"]
+    committed = (
+        dsum(book.commitments.amount[(book.commitments.fund == code)])
+        if not book.commitments.empty
+        else ZERO
+    )
+    return position(
+        book.part("net", code),
+        book.navs_of(code),
+        day,
+        committed=committed if day >= book.as_of else _committed_at(book, code, day),
+        index=book.index,
+    )
+
+
+def _committed_at(book: Book, fund: str, day: dt.date) -> Decimal:
+    c = book.commitments
+    if c.empty:
+        return ZERO
+    return dsum(c.amount[(c.fund == fund) & (c.date <= day)])
+
+
+def lp_rows(book: Book) -> list[dict]:
+    code = book.parent["code"]
+    lps = book.entities[book.entities.kind == "lp"].set_index("code")
+    rows = []
+    commitments = book.part("commitments", code)
+    net = book.part("net", code)
+    names_en = book.names_en()
+    for lp, amount in zip(commitments.investor, commitments.amount, strict=True):
+        flows = net[net.investor == lp]
+        paid = -dsum(flows.amount[flows.kind == "contribution"])
+        dist = dsum(flows.amount[flows.kind == "distribution"])
+        rows.append(
+            {
+                "code": lp,
+                "name": lps.name.get(lp, lp),
+                "name_en": names_en.get(lp, lp),
+                "lp_type": lps.lp_type.get(lp),
+                "committed": money(amount),
+                "paid_in": money(paid),
+                "distributed": money(dist),
+                "unfunded": money(max(amount - paid, ZERO)),
+                "paid_in_ratio": ratio(paid / amount) if amount else None,
+                "share": None,
+            }
+        )
+    total = dsum(r["committed"] for r in rows)
+    for r in rows:
+        r["share"] = ratio(r["committed"] / total) if total else None
+    return sorted(rows, key=lambda r: -r["committed"])
+
+
+def exposure_section(book: Book, stakes: pd.Series) -> dict:
+    h = book.holdings
+    if h.empty:
+        return {
+            "total": ZERO,
+            "by_sector": [],
+            "by_region": [],
+            "by_stage": [],
+            "by_subfund": [],
+            "top_companies": [],
+            "top10_share": None,
+            "hhi": None,
+            "multi_held": [],
+            "companies": 0,
+        }
+    live = h.assign(value=[float(v) for v in h.value])
+    live = live[live.value > 0]
+    summary = fa.exposure_summary(
+        live[["fund", "company", "value", "sector", "region", "stage"]], stakes
+    )
+    names, names_en = book.names(), book.names_en()
+
+    def table(key: str) -> list[dict]:
+        rows = summary[key]
+        return [
+            {"key": r[key], "value": money(r["effective_value"]), "share": ratio(r["share"])}
+            for r in rows.to_dict("records")
+        ]
+
+    companies = summary["company"].head(10).to_dict("records")
+    shared = summary["shared"]
+    multi = set(shared.company) if not shared.empty else set()
+    info = live.drop_duplicates("company").set_index("company")
+    held_by: dict[str, set] = {}
+    for fund, company in zip(live.fund.tolist(), live.company.tolist(), strict=True):
+        held_by.setdefault(company, set()).add(fund)
+    top = [
+        {
+            "code": r["company"],
+            "name": names.get(r["company"], r["company"]),
+            "name_en": names_en.get(r["company"], r["company"]),
+            "sector": info.sector.get(r["company"]),
+            "region": info.region.get(r["company"]),
+            "stage": info.stage.get(r["company"]),
+            "value": money(r["effective_value"]),
+            "share": ratio(r["share"]),
+            "funds": sorted(held_by.get(r["company"], ())),
+            "multi": r["company"] in multi,
+        }
+        for r in companies
+    ]
+    conc = summary["concentration"]
+    return {
+        "total": money(summary["total"]),
+        "by_sector": table("sector"),
+        "by_region": table("region"),
+        "by_stage": table("stage"),
+        "by_subfund": table("fund"),
+        "top_companies": top,
+        "top10_share": ratio(conc["top_share"]),
+        "hhi": ratio(conc["hhi"]),
+        "companies": int(conc["companies"]),
+        "multi_held": [
+            {
+                "code": r["company"],
+                "name": names.get(r["company"], r["company"]),
+                "name_en": names_en.get(r["company"], r["company"]),
+                "funds": list(r["funds"]),
+                "value": money(r["effective_value"]),
+            }
+            for r in shared.to_dict("records")
+        ]
+        if not shared.empty
+        else [],
+    }
+
+
+def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
+    rec = book.recognitions
+    names, names_en = book.names(), book.names_en()
+    companies = book.entities[book.entities.kind == "company"]
+    local = dict(zip(companies.code.tolist(), companies.local.tolist(), strict=True))
+    regions = dict(zip(companies.code.tolist(), companies.region.tolist(), strict=True))
+    required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
+    recognised = dsum(s["reinvest_recognised"] for s in subfunds)
+    held = set(book.holdings.company) if not book.holdings.empty else set()
+    settled = [c for c in held if bool(local.get(c, False))]
+    by_region: dict[str, int] = {}
+    for c in settled:
+        region = regions.get(c) or "local"
+        by_region[region] = by_region.get(region, 0) + 1
+    return {
+        "required": money(required),
+        "recognised": money(recognised),
+        "completion": ratio(recognised / required) if required else None,
+        "by_fund": [
+            {
+                "fund": s["code"],
+                "name": s["name"],
+                "required": s["reinvest_required"],
+                "recognised": s["reinvest_recognised"],
+                "completion": s["reinvest_completion"],
+            }
+            for s in subfunds
+        ],
+        "entries": [
+            {
+                "fund": r["fund"],
+                "company": r["company"],
+                "name": names.get(r["company"]),
+                "name_en": names_en.get(r["company"]),
+                "category": r["category"],
+                "base_amount": money(r["base_amount"]),
+                "multiplier": ratio(r["multiplier"]),
+                "recognised": money(r["recognised_amount"]),
+                "approval_date": r["approval_date"],
+                "evidence": r["evidence"],
+            }
+            for r in rec.to_dict("records")
+        ],
+        "settled_companies": len(settled),
+        "settled_by_region": [{"key": k, "count": v} for k, v in sorted(by_region.items())],
+    }
+
+
+def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
+    names, names_en = book.names(), book.names_en()
+    # Per (fund, company): invested, proceeds and the last proceeds date, in one pass.
+    pairs: dict[tuple[str, str], list] = {}
+    g = book.gross_totals
+    if not g.empty:
+        for fund, company, kind, amount, last in zip(
+            g.fund.tolist(),
+            g.investor.tolist(),
+            g.kind.tolist(),
+            g.amount.tolist(),
+            g["last"].tolist(),
+            strict=True,
+        ):
+            entry = pairs.setdefault((fund, company), [ZERO, ZERO, None])
+            if kind == "investment":
+                entry[0] -= amount
+            elif kind == "proceeds":
+                entry[1] += amount
+                entry[2] = last if entry[2] is None else max(entry[2], last)
+    h = book.holdings
+    values = (
+        dict(
+            zip(
+                zip(h.fund.tolist(), h.company.tolist(), strict=True), h.value.tolist(), strict=True
+            )
+        )
+        if not h.empty
+        else {}
+    )
+    exits = []
+    for (fund, company), (invested, proceeds, last) in sorted(pairs.items()):
+        if last is None or proceeds <= 0:
+            continue
+        exits.append(
+            {
+                "fund": fund,
+                "company": company,
+                "name": names.get(company, company),
+                "name_en": names_en.get(company, company),
+                "date": last,
+                "invested": money(invested),
+                "proceeds": money(proceeds),
+                "multiple": ratio(proceeds / invested) if invested else None,
+                "full_exit": values.get((fund, company), ZERO) == 0,
+            }
+        )
+    exits.sort(key=lambda e: e["date"])
+    code = book.parent["code"]
+    dist = []
+    for frame, direction in ((book.parent_flows, "in"), (book.net, "out")):
+        groups: dict[tuple, list] = {}
+        if not frame.empty:
+            for fund, investor, day, kind, amount, recallable in zip(
+                frame.fund.tolist(),
+                frame.investor.tolist(),
+                frame.date.tolist(),
+                frame.kind.tolist(),
+                frame.amount.tolist(),
+                frame.recallable.tolist(),
+                strict=True,
+            ):
+                if kind != "distribution" or (direction == "out" and fund != code):
+                    continue
+                key = (day, fund if direction == "in" else investor)
+                entry = groups.setdefault(key, [ZERO, False])
+                entry[0] += amount
+                entry[1] = entry[1] or bool(recallable)
+        for (day, counterparty), (total, recallable) in sorted(groups.items()):
+            dist.append(
+                {
+                    "date": day,
+                    "direction": direction,
+                    "counterparty": counterparty,
+                    "name": names.get(counterparty, counterparty),
+                    "name_en": names_en.get(counterparty, counterparty),
+                    "amount": money(abs(total)),
+                    "recallable": recallable,
+                }
+            )
+    dist.sort(key=lambda d: (d["date"], d["direction"]))
+    return exits, dist
+
+
+def history_section(book: Book) -> tuple[list[dict], list[dict]]:
+    code = book.parent["code"]
+    net = book.part("net", code)
+    if net.empty:
+        return [], []
+    inception = book.parent.get("inception") or min(net.date)
+    ends = quarter_ends(inception, book.as_of)
+    if not ends or ends[-1] != book.as_of:
+        ends.append(book.as_of)
+    flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
+    navs = book.navs_of(code)
+    navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
+    hist = fa.performance_history(flows, navs, ends)
+    history = [
+        {
+            "date": r["as_of"],
+            "quarter": quarter_of(r["as_of"]),
+            "paid_in": money(r["paid_in"]),
+            "distributed": money(r["distributed"]),
+            "nav": money(r["nav"]),
+            "irr": ratio(r["irr"]),
+            "dpi": ratio(r["dpi"]),
+            "tvpi": ratio(r["tvpi"]),
+        }
+        for r in hist.to_dict("records")
+    ]
+    net_rows = list(zip(net.date.tolist(), net.kind.tolist(), net.amount.tolist(), strict=True))
+    calls = book.parent_flows
+    call_rows = (
+        list(zip(calls.date.tolist(), calls.kind.tolist(), calls.amount.tolist(), strict=True))
+        if not calls.empty
+        else []
+    )
+
+    # Flows in the quarter that ends (or, for a mid-quarter as-of, runs up to) each end:
+    # (start of its quarter - 1 day, end]; each flow is added to its quarter once.
+    bounds = [(parse_quarter(quarter_of(end))[0] - dt.timedelta(days=1), end) for end in ends]
+    sums = {key: [ZERO] * len(ends) for key in ("lc", "ld", "sc", "sd")}
+    for rows, prefix in ((net_rows, "l"), (call_rows, "s")):
+        for day, kind, amount in rows:
+            if kind not in ("contribution", "distribution"):
+                continue
+            i = bisect.bisect_left(ends, day)  # the first end on or after the day
+            if i < len(ends) and bounds[i][0] < day:
+                sums[prefix + kind[0]][i] += amount
+    cashflows = [
+        {
+            "date": end,
+            "quarter": quarter_of(end),
+            "lp_contributions": money(-sums["lc"][i]),
+            "lp_distributions": money(sums["ld"][i]),
+            "subfund_calls": money(-sums["sc"][i]),
+            "subfund_distributions": money(sums["sd"][i]),
+        }
+        for i, end in enumerate(ends)
+    ]
+    return history, cashflows
+
+
+def horizons_section(book: Book) -> list[dict]:
+    code = book.parent["code"]
+    net = book.part("net", code)
+    if net.empty:
+        return []
+    flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
+    navs = book.navs_of(code)
+    navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
+    table = fa.horizon_irrs(flows, navs, book.as_of)
+    return [
+        {
+            "horizon": r["horizon"],
+            "start": r["start"],
+            "irr": ratio(r["irr"]),
+            "reason": r["reason"],
+        }
+        for r in table.to_dict("records")
+    ]
+
+
+def scorecard_section(book: Book, kpis: dict, subfunds: list[dict], breaches: list) -> dict:
+    if not book.scorecard_spec:
+        return {"items": [], "total": None}
+    paid = dsum(s["total_paid_in"] for s in subfunds)
+    parent_paid = dsum(s["paid_in"] for s in subfunds)
+    invested = dsum(s["invested"] for s in subfunds)
+    cash = dsum(s["cash"] for s in subfunds)
+    required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
+    recognised = dsum(s["reinvest_recognised"] for s in subfunds)
+    lps = book.entities[book.entities.kind == "lp"].set_index("code").lp_type
+    parent_c = book.part("commitments", book.parent["code"])
+    private = dsum(
+        a
+        for i, a in zip(parent_c.investor, parent_c.amount, strict=True)
+        if lps.get(i) == "private"
+    )
+    committed = dsum(parent_c.amount)
+    values = {
+        "paid_in_ratio": kpis["pic_ratio"],
+        "investment_progress": ratio(invested / paid) if paid else None,
+        "leverage": ratio(paid / parent_paid) if parent_paid else None,
+        "reinvestment_completion": ratio(recognised / required) if required else None,
+        "irr": kpis["irr"],
+        "dpi": kpis["dpi"],
+        "tvpi": kpis["tvpi"],
+        "idle_cash_share": ratio(cash / paid) if paid else None,
+        "private_capital_share": ratio(private / committed) if committed else None,
+        "breaches": float(len(breaches)),
+    }
+    card = fa.scorecard(values, book.scorecard_spec)
+    return {"items": sanitise(card.items), "total": ratio(card.total), "values": values}
