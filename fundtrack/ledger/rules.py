@@ -9,12 +9,13 @@ Every problem is returned as a value (a ``Problem`` naming the row and field).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import Column, ColumnElement, Row, Select, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import NotFoundError, Problem
@@ -303,19 +304,70 @@ def reference_filters(keys: Iterable[tuple[int, int, str]]) -> Iterator[ColumnEl
         yield or_(*parts)
 
 
+#: Finding transfers by (from, to, reference) for a whole batch in one statement: the
+#: keys go in as arrays (PostgreSQL) or a JSON array (SQLite) joined to the unique
+#: (from, to, reference) index, instead of hundreds of statements of OR-ed clauses
+#: that the driver and the server parse afresh each time.
+_KEYED_SQL = {
+    "postgresql": (
+        "SELECT {columns} FROM unnest(CAST(:f AS bigint[]), CAST(:t AS bigint[]), "
+        "CAST(:r AS varchar[])) AS k(f, t, r) JOIN transfer "
+        "ON transfer.from_id = k.f AND transfer.to_id = k.t AND transfer.reference = k.r"
+    ),
+    # CROSS JOIN keeps the keys as the outer loop, so each key is one index probe.
+    "sqlite": (
+        "SELECT {columns} FROM json_each(:keys) AS k CROSS JOIN transfer "
+        "ON transfer.from_id = json_extract(k.value, '$[0]') "
+        "AND transfer.to_id = json_extract(k.value, '$[1]') "
+        "AND transfer.reference = json_extract(k.value, '$[2]')"
+    ),
+}
+
+
+def transfers_by_reference(
+    session: Session, keys: Iterable[tuple[int, int, str]], columns: Sequence[Column]
+) -> Iterator[Row]:
+    """The ``columns`` of the transfers having these (from_id, to_id, reference) keys."""
+    keys = list(keys)
+    if not keys:
+        return
+    template = _KEYED_SQL.get(session.get_bind().dialect.name)
+    if template is None:
+        for where in reference_filters(keys):
+            yield from session.execute(select(*columns).where(where))
+        return
+    names = ", ".join(f"transfer.{c.name}" for c in columns)
+    statement = text(template.format(columns=names)).columns(*columns)
+    if session.get_bind().dialect.name == "postgresql":
+        f, t, r = (list(part) for part in zip(*keys, strict=True))
+        params = {"f": f, "t": t, "r": r}
+    else:
+        params = {"keys": json.dumps(keys, ensure_ascii=False)}
+    yield from session.execute(statement, params)
+
+
 def _existing_by_reference(
     ctx: PostingContext, keyed: dict[tuple[int, int, str], int]
-) -> dict[tuple[int, int, str], Transfer]:
-    found: dict[tuple[int, int, str], Transfer] = {}
-    for where in reference_filters(keyed):
-        for t in ctx.session.scalars(select(Transfer).where(where)):
-            key = (t.from_id, t.to_id, t.reference)
-            if key in keyed:
-                found[key] = t
+) -> dict[tuple[int, int, str], Row]:
+    found: dict[tuple[int, int, str], Row] = {}
+    columns = (
+        Transfer.id,
+        Transfer.from_id,
+        Transfer.to_id,
+        Transfer.reference,
+        Transfer.date,
+        Transfer.kind,
+        Transfer.amount,
+        Transfer.currency,
+    )
+    for t in transfers_by_reference(ctx.session, keyed, columns):
+        key = (t.from_id, t.to_id, t.reference)
+        if key in keyed:
+            found[key] = t
     return found
 
 
-def _same(t: Transfer, draft: TransferDraft, ctx: PostingContext) -> bool:
+def _same(t: Row, draft: TransferDraft, ctx: PostingContext) -> bool:
     return (
         t.date == draft.date
         and t.kind == draft.kind

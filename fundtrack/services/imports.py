@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -43,7 +44,7 @@ from fundtrack.ledger.errors import LedgerError, NotFoundError, Problem
 from fundtrack.ledger.journal import post_many, reverse_many
 from fundtrack.ledger.models import ImportBatch, Transfer, utcnow
 from fundtrack.ledger.periods import today
-from fundtrack.ledger.rules import CHUNK, entities_by_code, reference_filters
+from fundtrack.ledger.rules import CHUNK, entities_by_code, transfers_by_reference
 from fundtrack.ledger.statements import IndexRow, Limits, ParsedRow, Statement, parse_statement
 from fundtrack.ledger.valuations import post_valuations
 
@@ -118,8 +119,9 @@ def preview_import(
     progress: Progress | None = None,
 ) -> ImportPreview:
     """Parse and check ``data`` against the ledger without writing anything."""
-    statement = parse_statement(filename, data, limits, progress)
-    new, duplicates, problems = _run(db, statement, actor, batch_id=None, write=False)
+    with bulk_work():
+        statement = parse_statement(filename, data, limits, progress)
+        new, duplicates, problems = _run(db, statement, actor, batch_id=None, write=False)
     return ImportPreview(
         filename=filename,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -142,6 +144,19 @@ def commit_import(
     limits: Limits | None = None,
 ) -> ImportResult:
     """Import ``data`` as one batch; on any problem raise ``ImportFailedError``, write nothing."""
+    with bulk_work():
+        return _commit(db, filename, data, actor, progress=progress, limits=limits)
+
+
+def _commit(
+    db: Database,
+    filename: str,
+    data: bytes,
+    actor: str,
+    *,
+    progress: Progress | None,
+    limits: Limits | None,
+) -> ImportResult:
     digest = hashlib.sha256(data).hexdigest()
     statement = parse_statement(filename, data, limits, progress)
     with db.write() as session:
@@ -223,6 +238,24 @@ def _run(
         pass
     problems.sort(key=lambda p: p.row or 0)
     return new, duplicates, problems
+
+
+@contextlib.contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause Python's cycle collector while a statement of up to 200,000 rows is handled.
+
+    The rows, drafts and journal rows are hundreds of thousands of live containers,
+    which the collector would scan over and over as they pile up (about a fifth of
+    a 100,000-row import's time) without finding garbage: they are all in use.
+    Memory is still freed by reference counting; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager
@@ -341,25 +374,24 @@ def already_posted(session: Session, rows: list[ParsedRow]) -> set[int]:
         if d.from_code in entities and d.to_code in entities:
             keyed.setdefault((entities[d.from_code].id, entities[d.to_code].id, d.reference), i)
     found: set[int] = set()
-    for where in reference_filters(keyed):
-        query = select(
-            Transfer.from_id,
-            Transfer.to_id,
-            Transfer.reference,
-            Transfer.date,
-            Transfer.kind,
-            Transfer.amount,
-            Transfer.currency,
-        ).where(where)
-        for t in session.execute(query):
-            i = keyed.get((t.from_id, t.to_id, t.reference))
-            if i is None:
-                continue
-            d = rows[i].draft
-            if _content(t.date, t.kind, t.amount, t.currency) == _content(
-                d.date, d.kind, d.amount, d.currency
-            ):
-                found.add(i)
+    columns = (
+        Transfer.from_id,
+        Transfer.to_id,
+        Transfer.reference,
+        Transfer.date,
+        Transfer.kind,
+        Transfer.amount,
+        Transfer.currency,
+    )
+    for t in transfers_by_reference(session, keyed, columns):
+        i = keyed.get((t.from_id, t.to_id, t.reference))
+        if i is None:
+            continue
+        d = rows[i].draft
+        if _content(t.date, t.kind, t.amount, t.currency) == _content(
+            d.date, d.kind, d.amount, d.currency
+        ):
+            found.add(i)
     unreferenced = [
         (i, k) for k, i in keyed.items() if i not in found and rows[i].derived_reference
     ]
@@ -453,7 +485,7 @@ def reverse_batch(
 ) -> ReversalResult:
     """Reverse every entry a committed transactions batch posted, dated ``date`` (today)."""
     day = date or today()
-    with db.write() as session:
+    with bulk_work(), db.write() as session:
         batch = session.get(ImportBatch, batch_id)
         if batch is None:
             raise NotFoundError(Problem("batch", f"no import batch #{batch_id}"))

@@ -20,6 +20,9 @@ _NUMBER = re.compile(
         (?P<unit>万|亿)?元?$""",
     re.VERBOSE,
 )
+#: A plain amount (``1234.56``) that needs none of the checks below: no sign, unit or
+#: separator, at most three decimals and fifteen digits before the point (under the limit).
+_PLAIN = re.compile(r"\A\d{1,15}(?:\.\d{1,3})?\Z", re.ASCII)
 HINT = "write 1234.56 or 1,234.56 (a 万 or 亿 unit may follow)"
 
 
@@ -33,6 +36,10 @@ def parse_amount(value: object, *, allow_negative: bool = False, units: bool = T
     ``value`` is text from a CSV or a cell value from XLSX (int, float, Decimal).
     A float comes from a spreadsheet cell; its shortest repr is what the sheet shows.
     """
+    if type(value) is str and _PLAIN.match(value):
+        # The common cell, read as the general path below reads it (same digits, same
+        # exponent): it is finite, not negative, in range and has at most three decimals.
+        return Decimal(value)
     if isinstance(value, bool) or value is None:
         raise AmountError("an amount is required")
     if isinstance(value, (int, Decimal)):

@@ -7,6 +7,7 @@ they are refused instead of guessed. Spreadsheet date cells are dates already.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -33,7 +34,12 @@ def parse_date(value: object) -> dt.date:
         raise DateError("a date is required")
     if isinstance(value, (bool, int, float)):
         raise DateError(f"{value!r} is not a date: {HINT}")
-    text = str(value)
+    return _parse_text(str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(text: str) -> dt.date:
+    # Cached: a statement repeats a few thousand dates over its many rows.
     text = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
     if not text:
         raise DateError("a date is required")

@@ -7,6 +7,7 @@ as ``金额（万元）`` can never be ignored while ``金额`` is read in 元.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 #: canonical column → the names a statement may give it (compared case-insensitively).
@@ -88,6 +89,14 @@ def detect_kind(columns: set[str]) -> tuple[str | None, list[str]]:
 
 
 def transfer_kind(name: object) -> str | None:
+    if type(name) is str:
+        return _kind_of_text(name)
+    return TYPE_NAMES.get(fold(name))
+
+
+@functools.lru_cache(maxsize=256)
+def _kind_of_text(name: str) -> str | None:
+    # Cached: a statement spells its few types the same way on every row.
     return TYPE_NAMES.get(fold(name))
 
 
@@ -95,6 +104,8 @@ def flag(value: object) -> bool | None:
     """A yes/no cell (empty = no); ``None`` when it is neither."""
     if isinstance(value, bool):
         return value
+    if value is None or value == "":
+        return False
     text = fold(value)
     if text in _TRUE:
         return True

@@ -281,6 +281,24 @@ def _flag_clashes(statement: Statement) -> None:
     statement.rows = kept
 
 
+def _cells_by_column(
+    statement: Statement,
+    header: list[object],
+    positions: dict[int, str],
+    line: int,
+    cells: list[object],
+) -> dict[str, object]:
+    by_column = {}
+    for i, value in enumerate(cells):
+        if i in positions:
+            by_column[positions[i]] = value
+        elif text(value) and (i >= len(header) or text(header[i]) == ""):
+            statement.problems.append(
+                Problem(f"column {i + 1}", "a value in a column without a name", line)
+            )
+    return by_column
+
+
 def parse_statement(
     filename: str,
     data: bytes,
@@ -296,16 +314,16 @@ def parse_statement(
         if positions is None:
             return statement
         build = _BUILDERS[statement.kind]
+        # When every column up to the row's last cell has a known name, the cells map
+        # straight onto the names; otherwise each cell is looked at on its own.
+        names = [positions.get(i) for i in range(len(table.header))]
+        named = len(names) if None not in names else names.index(None)
         for line, cells in table.rows:
             statement.rows_read += 1
-            by_column = {}
-            for i, value in enumerate(cells):
-                if i in positions:
-                    by_column[positions[i]] = value
-                elif text(value) and (i >= len(table.header) or text(table.header[i]) == ""):
-                    statement.problems.append(
-                        Problem(f"column {i + 1}", "a value in a column without a name", line)
-                    )
+            if len(cells) <= named:
+                by_column = dict(zip(names, cells, strict=False))
+            else:
+                by_column = _cells_by_column(statement, table.header, positions, line, cells)
             row = _Row(line, by_column)
             parsed = build(row)
             statement.problems.extend(row.problems)
