@@ -8,7 +8,6 @@ anything the user typed, and the commit form carries only that hash.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from flask_login import current_user
 from fundtrack import get_db
 from fundtrack.ledger.errors import LedgerError
 from fundtrack.ledger.periods import today
+from fundtrack.services import imports as service
 from fundtrack.services import portfolio
 from fundtrack.web.access import READERS, WRITERS, allow
 from fundtrack.web.forms import ActionForm, ImportCommitForm, UploadForm
@@ -26,13 +26,6 @@ from fundtrack.web.forms import ActionForm, ImportCommitForm, UploadForm
 bp = Blueprint("imports", __name__)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
-
-
-def _service():
-    try:
-        return importlib.import_module("fundtrack.services.imports")
-    except ModuleNotFoundError:
-        return None
 
 
 def _uploads() -> Path:
@@ -71,23 +64,18 @@ def index():
         "imports.html",
         form=UploadForm(),
         batches=portfolio.import_batches(get_db(current_app)),
-        available=_service() is not None,
     )
 
 
 @bp.post("/imports/preview")
 @allow(*WRITERS)
 def preview():
-    service = _service()
     form = UploadForm()
-    if service is None:
-        abort(404)
     if not form.validate_on_submit():
         return render_template(
             "imports.html",
             form=form,
             batches=portfolio.import_batches(get_db(current_app)),
-            available=True,
         ), 422
     upload = form.file.data
     filename = _display_name(upload.filename)
@@ -97,7 +85,6 @@ def preview():
             "imports.html",
             form=form,
             batches=portfolio.import_batches(get_db(current_app)),
-            available=True,
         ), 422
     data = upload.read()
     digest = _keep(data)
@@ -112,7 +99,7 @@ def preview():
             commit_form=None,
         ), 422
     commit_form = ImportCommitForm(data={"token": digest, "filename": filename})
-    problems = list(getattr(result, "problems", []) or [])
+    problems = list(result.problems)
     return render_template(
         "import_preview.html",
         result=result,
@@ -125,10 +112,7 @@ def preview():
 @bp.post("/imports/commit")
 @allow(*WRITERS)
 def commit():
-    service = _service()
     form = ImportCommitForm()
-    if service is None:
-        abort(404)
     if not form.validate_on_submit():
         abort(400, description="the import form is incomplete")
     data = _kept(form.token.data)
@@ -148,8 +132,8 @@ def commit():
         _(
             "Imported %(file)s: %(new)s new, %(dup)s duplicates.",
             file=filename,
-            new=_attr(outcome, "new", "rows_new"),
-            dup=_attr(outcome, "duplicates", "rows_duplicate"),
+            new=outcome.new,
+            dup=outcome.duplicates,
         ),
         "success",
     )
@@ -159,8 +143,7 @@ def commit():
 @bp.post("/imports/<int:batch_id>/reverse")
 @allow(*WRITERS)
 def reverse(batch_id: int):
-    service = _service()
-    if service is None or not ActionForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         service.reverse_batch(get_db(current_app), batch_id, current_user.email, today())
@@ -170,11 +153,3 @@ def reverse(batch_id: int):
     else:
         flash(_("Batch #%(id)s is reversed.", id=batch_id), "success")
     return redirect(url_for("imports.index"))
-
-
-def _attr(item, *names):
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if value is not None:
-            return value
-    return "?"

@@ -26,18 +26,14 @@ from flask_login import current_user
 from fundtrack import get_db
 from fundtrack.ledger.errors import LedgerError, NotFoundError
 from fundtrack.ledger.periods import previous_quarter, quarter_of, today
+from fundtrack.reporting.outbox import MailSettings
 from fundtrack.services import portfolio
+from fundtrack.services import reports as service
 from fundtrack.web.access import READERS, WRITERS, allow
 from fundtrack.web.forms import ActionForm, ReportForm
 from fundtrack.web.ledger import attach_problems
 
 bp = Blueprint("reports", __name__)
-
-
-def _service():
-    from fundtrack.services import reports
-
-    return reports
 
 
 def _page(form: ReportForm, status: int = 200):
@@ -64,7 +60,7 @@ def build():
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"quarterly-{quarter}-{form.language.data}-{stamp}.pdf"
     try:
-        result = _service().build_report(
+        result = service.build_report(
             get_db(current_app), quarter, form.language.data, out, current_user.email
         )
     except LedgerError as error:
@@ -137,8 +133,6 @@ def workbook():
 def send(report_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    service = _service()
-    from fundtrack.reporting.outbox import MailSettings
 
     try:
         service.queue_to_board(get_db(current_app), report_id)
