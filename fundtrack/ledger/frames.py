@@ -214,41 +214,37 @@ def fee_totals(session: Session, as_of: dt.date | None = None) -> dict[str, Deci
     return dict(rows)
 
 
+ENTITY_FIELDS = (
+    Entity.id,
+    Entity.code,
+    Entity.kind,
+    Entity.name,
+    Entity.name_en,
+    Entity.currency,
+    Entity.inception,
+    Entity.sector,
+    Entity.region,
+    Entity.stage,
+    Entity.local,
+    Entity.lp_type,
+    Entity.demo,
+)
+
+
 def entities(session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    query = select(
-        Entity.id,
-        Entity.code,
-        Entity.kind,
-        Entity.name,
-        Entity.name_en,
-        Entity.currency,
-        Entity.inception,
-        Entity.sector,
-        Entity.region,
-        Entity.stage,
-        Entity.local,
-        Entity.lp_type,
-        Entity.demo,
-    ).order_by(Entity.kind, Entity.code)
+    query = select(*ENTITY_FIELDS).order_by(Entity.kind, Entity.code)
     if kinds:
         query = query.where(Entity.kind.in_(kinds))
     rows = session.execute(query).all()
-    columns = [
-        "id",
-        "code",
-        "kind",
-        "name",
-        "name_en",
-        "currency",
-        "inception",
-        "sector",
-        "region",
-        "stage",
-        "local",
-        "lp_type",
-        "demo",
-    ]
-    return pd.DataFrame.from_records(rows, columns=columns)
+    return pd.DataFrame.from_records(rows, columns=[c.key for c in ENTITY_FIELDS])
+
+
+def entity(session: Session, code: str, kinds: tuple[str, ...]) -> dict | None:
+    """One entity of one of ``kinds`` as a dict of ``entities``' columns, or None."""
+    row = session.execute(
+        select(*ENTITY_FIELDS).where(Entity.code == code, Entity.kind.in_(kinds))
+    ).first()
+    return None if row is None else row._asdict()
 
 
 def commitments(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:

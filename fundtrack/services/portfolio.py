@@ -74,25 +74,10 @@ def entity_options(db: Database) -> dict[str, list[dict]]:
 
 
 def _entity(session, code: str, kinds: tuple[str, ...]) -> dict:
-    row = session.execute(
-        select(
-            Entity.code,
-            Entity.kind,
-            Entity.name,
-            Entity.name_en,
-            Entity.currency,
-            Entity.inception,
-            Entity.sector,
-            Entity.region,
-            Entity.stage,
-            Entity.local,
-            Entity.lp_type,
-            Entity.demo,
-        ).where(Entity.code == code, Entity.kind.in_(kinds))
-    ).first()
+    row = frames.entity(session, code, kinds)
     if row is None:
         raise NotFoundError(Problem("code", f"no {'/'.join(kinds)} with code {code!r}"))
-    return row._asdict()
+    return row
 
 
 def _flow_summary(flows: pd.DataFrame, key: str) -> dict[str, dict]:

@@ -67,6 +67,17 @@ def index():
     )
 
 
+def _refused(error: LedgerError, filename: str):
+    """The preview page listing why the file was refused, with nothing to commit."""
+    return render_template(
+        "import_preview.html",
+        result=None,
+        problems=error.problems,
+        filename=filename,
+        commit_form=None,
+    ), 422
+
+
 @bp.post("/imports/preview")
 @allow(*WRITERS)
 def preview():
@@ -91,13 +102,7 @@ def preview():
     try:
         result = service.preview_import(get_db(current_app), filename, data, current_user.email)
     except LedgerError as error:
-        return render_template(
-            "import_preview.html",
-            result=None,
-            problems=error.problems,
-            filename=filename,
-            commit_form=None,
-        ), 422
+        return _refused(error, filename)
     commit_form = ImportCommitForm(data={"token": digest, "filename": filename})
     problems = list(result.problems)
     return render_template(
@@ -120,13 +125,7 @@ def commit():
     try:
         outcome = service.commit_import(get_db(current_app), filename, data, current_user.email)
     except LedgerError as error:
-        return render_template(
-            "import_preview.html",
-            result=None,
-            problems=error.problems,
-            filename=filename,
-            commit_form=None,
-        ), 422
+        return _refused(error, filename)
     (_uploads() / form.token.data).unlink(missing_ok=True)
     flash(
         _(
