@@ -232,7 +232,7 @@ def export_command(quarter: str, out_path: str, lang: str) -> None:
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Verify the ledger: hash chain, amounts, reversals, closed quarters, commitments."""
+    """Verify the ledger: hash chain, amounts, reversals, closed quarters, commitments, tallies."""
     from fundtrack.services.checks import run_checks
 
     report = run_checks(_db())

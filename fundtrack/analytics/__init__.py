@@ -31,6 +31,7 @@ from fundtrack.analytics.horizons import (
     RolledNav,
     horizon_irrs,
     performance_history,
+    roll_forward,
     roll_forward_nav,
 )
 from fundtrack.analytics.indicators import (
@@ -104,6 +105,7 @@ __all__ = [
     "private_capital_share",
     "quarter_ends",
     "reinvestment_completion",
+    "roll_forward",
     "roll_forward_nav",
     "scorecard",
     "shared_companies",

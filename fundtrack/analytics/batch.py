@@ -4,10 +4,11 @@ Input is a DataFrame with columns `group, date, amount` (one row per flow; NAVs 
 ordinary inflows by the caller). Rows of a group need not be contiguous or date-sorted, but a
 frame sorted by group is faster because no reordering is needed.
 
-Every group gets exactly the rate `xirr` would give it: the same preparation (ACT/365F from the
-group's earliest date, amounts divided by the largest absolute amount, zeros dropped), the same
-Newton iteration from 0.1 (the scalar form runs the same kernel with one group), and the scalar
-bracketing fallback for the groups Newton does not settle.
+Every group gets exactly the rate `xirr` would give it: the same preparation (flows of one day
+summed, ACT/365F from the group's earliest date, amounts divided by the largest absolute
+amount, zeros dropped), the same Newton iteration from 0.1 (the scalar form runs the same
+kernel with one group), and the scalar bracketing fallback for the groups Newton does not
+settle.
 
 Layout: the groups become the rows of a rectangle (zero-padded when their lengths differ;
 groups of very different lengths go in separate rectangles so padding stays small), and each
@@ -27,7 +28,12 @@ import numpy as np
 import pandas as pd
 
 from fundtrack.analytics.dates import DAYS_PER_YEAR, to_days
-from fundtrack.analytics.returns import REASON_EMPTY, REASON_ONE_SIGN, solve_prepared
+from fundtrack.analytics.returns import (
+    REASON_EMPTY,
+    REASON_ONE_DAY,
+    REASON_ONE_SIGN,
+    solve_prepared,
+)
 from fundtrack.analytics.rootfinding import newton_rates
 
 COLUMNS = ("group", "date", "amount")
@@ -42,8 +48,9 @@ def _contiguous_runs(labels: np.ndarray) -> np.ndarray | None:
     return starts if pd.Index(labels[starts]).is_unique else None
 
 
-def _group_rows(flows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Labels, start offsets, day numbers and amounts with each group's rows contiguous."""
+def _group_rows(flows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Labels, start offsets, day numbers and amounts with each group's rows contiguous
+    and netted by day, and which groups had flows of both signs on one day only."""
     missing = [c for c in COLUMNS if c not in flows.columns]
     if missing:
         raise ValueError(f"flows lack columns {missing}")
@@ -64,7 +71,25 @@ def _group_rows(flows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
         groups, days, amounts = groups[order], days[order], amounts[order]
         starts = _contiguous_runs(groups)
         assert starts is not None
-    return groups[starts], starts, days, amounts
+    labels = groups[starts]
+    one_day = np.zeros(len(starts), dtype=bool)
+    if len(days):
+        # Both signs on a single day: `xirr` says so rather than what netting leaves.
+        ends = np.append(starts[1:], len(days)) - 1
+        same = days[starts] == days[ends]
+        has_in = np.maximum.reduceat(amounts, starts) > 0
+        has_out = np.minimum.reduceat(amounts, starts) < 0
+        one_day = same & has_in & has_out & (ends > starts)
+    # One flow per group and day, summed in the given order: as `returns.net_by_day`.
+    firsts = np.ones(len(days), dtype=bool)
+    firsts[1:] = days[1:] != days[:-1]
+    firsts[starts] = True
+    if not firsts.all():
+        kept = np.flatnonzero(firsts)
+        amounts = np.add.reduceat(amounts, kept)
+        days = days[kept]
+        starts = np.searchsorted(kept, starts)
+    return labels, starts, days, amounts, one_day
 
 
 def _panels(counts: np.ndarray) -> list[np.ndarray]:
@@ -102,7 +127,7 @@ def _rectangles(counts: np.ndarray, groups: np.ndarray, *columns: np.ndarray) ->
 
 def xirr_many_result(flows: pd.DataFrame) -> pd.DataFrame:
     """Rates and reasons for every group of `flows[group, date, amount]`."""
-    labels, starts, days, amounts = _group_rows(flows)
+    labels, starts, days, amounts, one_day = _group_rows(flows)
     n_groups = len(labels)
     rates = np.full(n_groups, np.nan)
     reasons = np.full(n_groups, None, dtype=object)
@@ -112,7 +137,8 @@ def xirr_many_result(flows: pd.DataFrame) -> pd.DataFrame:
         low = np.minimum.reduceat(amounts, starts)
         reasons[(high <= 0) & (low >= 0)] = REASON_EMPTY
         reasons[((high > 0) != (low < 0))] = REASON_ONE_SIGN
-        solvable = (high > 0) & (low < 0)
+        reasons[one_day] = REASON_ONE_DAY
+        solvable = (high > 0) & (low < 0) & ~one_day
         nonzero = amounts != 0
         all_nonzero = bool(nonzero.all())
         if all_nonzero:

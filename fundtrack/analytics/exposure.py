@@ -12,24 +12,259 @@ Concentration is measured at company level, after summing a company across sub-f
     top-10 share  effective value of the ten largest companies ÷ total
     HHI           sum of squared shares, on shares in 0..1 (so 1 = one company; multiply by
                   10,000 for the antitrust "points" convention)
+
+Tables are ordered largest first, ties by key (missing keys last).
+
+The dashboard renders all of this on every request, so `exposure_summary` computes the effective
+values once, factorises each key column once into integer group codes and sums all dimensions in
+at most two grouped passes. The results are exactly those of the straightforward pandas version
+(`groupby(dim).sum()` per table, `sort_values([value, key])`), down to the last bit.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import NamedTuple
+
+import numpy as np
 import pandas as pd
 
 HOLDING_COLUMNS = ("fund", "company", "value", "sector", "region", "stage")
 DIMENSIONS = ("fund", "sector", "region", "stage", "company")
 
 
-def look_through(holdings: pd.DataFrame, stakes: pd.Series) -> pd.DataFrame:
-    """Holdings with the parent's `stake` and `effective_value` = stake × value added."""
+def _check_columns(holdings: pd.DataFrame) -> None:
     missing = [c for c in HOLDING_COLUMNS if c not in holdings.columns]
     if missing:
         raise ValueError(f"holdings lack columns {missing}")
+
+
+class _Codes(NamedTuple):
+    """A key column factorised in `groupby(sort=True, dropna=False)` order."""
+
+    codes: np.ndarray  # each row's group number
+    keys: pd.Index  # the distinct keys: sorted, a missing key last
+    missing: bool  # whether a missing key is among them
+
+
+def _factorize(column: pd.Series) -> _Codes:
+    """`pd.factorize(column, sort=True, use_na_sentinel=False)`, faster."""
+    # Sorting every row's string is most of the cost of a sorted factorize. A column that is
+    # already sorted (as the ledger returns funds and companies) is split where values change;
+    # otherwise only the distinct keys are sorted. Either gives the sorted factorize's codes.
+    values = column.to_numpy()
+    if len(values) > 1:
+        sample = values[np.linspace(0, len(values) - 1, 16).astype(np.intp)]
+        try:  # the sample first: most unsorted columns show it there, at a fraction of the cost
+            ordered = (bool((sample[:-1] <= sample[1:]).all())
+                       and bool((values[:-1] <= values[1:]).all()))  # False if any missing
+        except TypeError:
+            ordered = False
+        if ordered:
+            new = values[1:] != values[:-1]
+            codes = np.concatenate(([0], np.cumsum(new)))
+            starts = np.flatnonzero(np.concatenate(([True], new)))
+            return _Codes(codes, pd.Index(column.array.take(starts)), False)
+    codes, keys = pd.factorize(column, sort=False)
+    if (codes < 0).any():
+        codes, keys = pd.factorize(column, sort=True, use_na_sentinel=False)
+        return _Codes(codes, keys, True)
+    if keys.is_monotonic_increasing:
+        return _Codes(codes, keys, False)
+    order = keys.argsort()
+    rank = np.empty(len(order), dtype=codes.dtype)
+    rank[order] = np.arange(len(order), dtype=codes.dtype)
+    return _Codes(rank[codes], keys.take(order), False)
+
+
+def _effective(holdings: pd.DataFrame, stakes: pd.Series,
+               funds: _Codes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row stake and effective value (stake × value)."""
+    # Looking up the distinct funds instead of every row. For a Series with unique labels,
+    # `map` is a reindex (same lookup, NaN where missing); anything else goes through `map`.
+    if funds is None:
+        codes, keys = pd.factorize(holdings["fund"], use_na_sentinel=False)
+    else:
+        codes, keys, _ = funds
+    if isinstance(stakes, pd.Series) and stakes.index.is_unique:
+        found = stakes.reindex(keys)
+    else:
+        found = pd.Series(keys).map(stakes)
+    stake = found.astype(float).fillna(0.0).to_numpy()[codes]
+    value = holdings["value"]
+    value = value.to_numpy() if value.dtype == np.float64 else value.astype(float).to_numpy()
+    return stake, stake * value
+
+
+class _Groups(NamedTuple):
+    """A grouping of the holdings as `groupby(key, sort=True)` makes it."""
+
+    codes: np.ndarray  # each row's group number; -1 for a dropped missing key
+    keys: pd.Index  # the result index of the groupby
+    missing: bool  # whether a missing key is among the keys
+    sums: np.ndarray  # effective value per group, as `.sum()` gives it
+
+
+def _factorized(holdings: pd.DataFrame, dims) -> dict:
+    """`_Codes` of the dimensions whose distinct values are exactly groupby's keys.
+
+    That holds for pandas strings and numpy numbers; keys of object or categorical columns
+    are converted or kept as categories by groupby, so those are left to pandas itself.
+    """
+    out = {}
+    for dim in dims:
+        dtype = holdings[dim].dtype
+        if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype)
+                                                 and dtype.kind in "iuf"):
+            out[dim] = _factorize(holdings[dim])
+    return out
+
+
+def _groupings(holdings: pd.DataFrame, effective: np.ndarray, dims, factorized: dict,
+               dropna: bool = False) -> dict:
+    """`_Groups` for each dimension, with sums bit-identical to `groupby(dim).sum()`.
+
+    pandas picks its summing algorithm from the group ids: ids already in order are summed
+    segment by segment (`np.add.reduceat` over each group's run of rows), others by a
+    compensated (Kahan) loop with one accumulator per group, visiting rows in their order.
+    Either way a group's sum depends only on its own rows, in their order. So dimensions are
+    stacked with offset codes into one groupby per kind: sorted ones (the stack stays sorted,
+    each group one run) and unsorted ones (the stack stays unsorted).
+    """
+    out: dict = {}
+    fast = {} if dropna else {d: factorized[d] for d in dims if d in factorized}
+    for dim in dims:
+        if dim not in fast:
+            grouped = (pd.Series(effective, index=holdings.index, copy=False)
+                       .groupby(holdings[dim], sort=True, dropna=dropna))
+            sums = grouped.sum()
+            codes = grouped.ngroup().to_numpy()
+            codes = np.where(np.isnan(codes), -1, codes).astype(np.intp) if dropna else codes
+            out[dim] = _Groups(codes, sums.index, bool(sums.index.hasnans),
+                               sums.to_numpy(dtype=float))
+    runs = [d for d, f in fast.items() if bool((f.codes[1:] >= f.codes[:-1]).all())]
+    for kind in (runs, [d for d in fast if d not in runs]):
+        if not kind:
+            continue
+        offsets = np.cumsum([0, *(len(fast[d].keys) for d in kind)])
+        stacked = np.concatenate([fast[d].codes + o
+                                  for d, o in zip(kind, offsets[:-1], strict=True)])
+        sums = (pd.Series(np.tile(effective, len(kind)), copy=False)
+                .groupby(stacked, sort=True).sum().to_numpy(dtype=float))
+        for d, a, b in zip(kind, offsets[:-1], offsets[1:], strict=True):
+            out[d] = _Groups(*fast[d], sums[a:b])
+    return {d: out[d] for d in dims}
+
+
+def _descending(sums: np.ndarray) -> np.ndarray:
+    """Largest first, missing last; ties keep key order (the input's), as a stable sort would."""
+    negated = -sums
+    order = np.argsort(negated)  # several times faster than a stable sort
+    ranked = negated[order]
+    missing = np.isnan(ranked)
+    tied = (ranked[1:] == ranked[:-1]) | (missing[1:] & missing[:-1])
+    if not tied.any():
+        return order
+    # Within each run of equal values, put the positions back in increasing order.
+    run = np.concatenate(([0], np.cumsum(~tied)))
+    return order[np.argsort(run * len(order) + order)]
+
+
+def _sum(values: np.ndarray) -> float:
+    """`pd.Series(values).sum()` for float64, without building the Series.
+
+    pandas sums a float64 array with numpy after setting its NaNs to 0, so this is the same
+    operation on the same values, in the same order.
+    """
+    missing = np.isnan(values)
+    return (np.where(missing, 0.0, values) if missing.any() else values).sum()
+
+
+def _table(by: str, groups: _Groups) -> pd.DataFrame:
+    sums = groups.sums
+    total = _sum(sums)
+    order = _descending(sums)
+    ordered = sums[order]
+    share = ordered / total if total else np.zeros(len(ordered))
+    return pd.DataFrame({by: groups.keys.take(order), "effective_value": ordered,
+                         "share": share}, copy=False)
+
+
+def _concentration(by_company: pd.DataFrame, top: int) -> dict:
+    if _sum(by_company["effective_value"].to_numpy()) == 0:
+        return {"top_share": None, "hhi": None, "companies": len(by_company)}
+    shares = by_company["share"].to_numpy()
+    return {
+        "top_share": float(_sum(shares[:top])),  # as Series.head(top)
+        "hhi": float(_sum(shares**2)),
+        "companies": len(by_company),
+    }
+
+
+def _shared(holdings: pd.DataFrame, companies: _Groups, funds: _Groups,
+            funds_sorted: bool) -> pd.DataFrame:
+    """The `shared_companies` table from the company (missing dropped) and fund groupings.
+
+    `funds_sorted`: whether the fund keys are in Python's sort order already.
+    """
+    if not len(companies.keys):
+        # The dtypes pandas gives an aggregation over no groups: they follow the fund column.
+        none = holdings["fund"].iloc[:0]
+        return pd.DataFrame({"company": companies.keys, "funds": none.array,
+                             "fund_count": none.map(len).array,
+                             "effective_value": companies.sums})
+    if len(companies.keys) == len(companies.codes):  # every company held once: none shared
+        nothing = np.empty(0, dtype=np.intp)
+        return pd.DataFrame({"company": companies.keys.take(nothing),
+                             "funds": np.empty(0, dtype=object),
+                             "fund_count": np.empty(0, dtype=np.int64),
+                             "effective_value": companies.sums[nothing]}, copy=False)
+    names = funds.keys.tolist()
+    fund_codes = funds.codes
+    if not funds_sorted:  # the lists hold sorted Python values
+        rank = np.empty(len(names), dtype=np.intp)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        names = sorted(names)
+        fund_codes = rank[fund_codes]
+    held = companies.codes >= 0
+    n_funds = max(len(names), 1)
+    pairs = np.sort(companies.codes[held].astype(np.int64) * n_funds + fund_codes[held])
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    pairs = pairs[first]
+    pair_company, pair_fund = np.divmod(pairs, n_funds)
+    fund_count = np.bincount(pair_company, minlength=len(companies.keys))
+    is_shared = fund_count > 1
+    rows = np.flatnonzero(is_shared)
+    # Distinct pairs are sorted by company, then fund: each company's run is its sorted funds.
+    listed = np.asarray(names, dtype=object)[pair_fund[is_shared[pair_company]]].tolist()
+    bounds = [0, *np.cumsum(fund_count[rows]).tolist()]
+    lists = [listed[a:b] for a, b in pairwise(bounds)]
+    order = _descending(companies.sums[rows])
+    fund_lists = np.empty(len(rows), dtype=object)
+    for i, k in enumerate(order.tolist()):
+        fund_lists[i] = lists[k]  # item by item: a list assigned to a slice would be spread
+    picked = rows[order]
+    return pd.DataFrame({"company": companies.keys.take(picked), "funds": fund_lists,
+                         "fund_count": fund_count[picked],
+                         "effective_value": companies.sums[picked]}, copy=False)
+
+
+def _company_groups(holdings: pd.DataFrame, effective: np.ndarray, groups: dict,
+                    factorized: dict) -> _Groups:
+    """The company grouping without missing companies, as `groupby("company")` has it."""
+    if not groups["company"].missing:
+        return groups["company"]
+    return _groupings(holdings, effective, ["company"], factorized, dropna=True)["company"]
+
+
+def look_through(holdings: pd.DataFrame, stakes: pd.Series) -> pd.DataFrame:
+    """Holdings with the parent's `stake` and `effective_value` = stake × value added."""
+    _check_columns(holdings)
+    stake, effective = _effective(holdings, stakes)
     out = holdings.copy()
-    out["stake"] = out["fund"].map(stakes).astype(float).fillna(0.0)
-    out["effective_value"] = out["stake"] * out["value"].astype(float)
+    out["stake"] = stake
+    out["effective_value"] = effective
     return out
 
 
@@ -45,25 +280,15 @@ def exposure_by(holdings: pd.DataFrame, stakes: pd.Series, by: str) -> pd.DataFr
     """
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}")
-    looked = look_through(holdings, stakes)
-    table = looked.groupby(by, dropna=False)["effective_value"].sum().reset_index()
-    total = table["effective_value"].sum()
-    table["share"] = table["effective_value"] / total if total else 0.0
-    return table.sort_values(["effective_value", by], ascending=[False, True],
-                             ignore_index=True)
+    _check_columns(holdings)
+    factorized = _factorized(holdings, [by])
+    _, effective = _effective(holdings, stakes, factorized.get("fund"))
+    return _table(by, _groupings(holdings, effective, [by], factorized)[by])
 
 
 def concentration(holdings: pd.DataFrame, stakes: pd.Series, top: int = 10) -> dict:
     """`{top_share, hhi, companies}` on effective value by company (shares 0..1)."""
-    by_company = exposure_by(holdings, stakes, "company")
-    if by_company["effective_value"].sum() == 0:
-        return {"top_share": None, "hhi": None, "companies": len(by_company)}
-    shares = by_company["share"]
-    return {
-        "top_share": float(shares.head(top).sum()),
-        "hhi": float((shares**2).sum()),
-        "companies": len(by_company),
-    }
+    return _concentration(exposure_by(holdings, stakes, "company"), top)
 
 
 def shared_companies(holdings: pd.DataFrame, stakes: pd.Series) -> pd.DataFrame:
@@ -71,15 +296,12 @@ def shared_companies(holdings: pd.DataFrame, stakes: pd.Series) -> pd.DataFrame:
 
     Columns `company, funds` (sorted list of the sub-funds), `fund_count`, `effective_value`.
     """
-    looked = look_through(holdings, stakes)
-    grouped = looked.groupby("company").agg(
-        funds=("fund", lambda f: sorted(set(f))),
-        effective_value=("effective_value", "sum"),
-    )
-    grouped["fund_count"] = grouped["funds"].map(len)
-    shared = grouped[grouped["fund_count"] > 1].reset_index()
-    return shared[["company", "funds", "fund_count", "effective_value"]].sort_values(
-        ["effective_value", "company"], ascending=[False, True], ignore_index=True)
+    _check_columns(holdings)
+    factorized = _factorized(holdings, ["fund", "company"])
+    _, effective = _effective(holdings, stakes, factorized.get("fund"))
+    groups = _groupings(holdings, effective, ["fund", "company"], factorized)
+    return _shared(holdings, _company_groups(holdings, effective, groups, factorized),
+                   groups["fund"], "fund" in factorized)
 
 
 def exposure_summary(holdings: pd.DataFrame, stakes: pd.Series, top: int = 10) -> dict:
@@ -89,11 +311,20 @@ def exposure_summary(holdings: pd.DataFrame, stakes: pd.Series, top: int = 10) -
     `exposure_by`), `concentration` (see `concentration`), `shared` (see `shared_companies`),
     `total` (effective value) and `unknown_stakes`.
     """
-    tables = {dim: exposure_by(holdings, stakes, dim) for dim in DIMENSIONS}
+    _check_columns(holdings)
+    factorized = _factorized(holdings, DIMENSIONS)
+    _, effective = _effective(holdings, stakes, factorized.get("fund"))
+    groups = _groupings(holdings, effective, DIMENSIONS, factorized)
+    tables = {dim: _table(dim, groups[dim]) for dim in DIMENSIONS}
+    plain_funds = "fund" in factorized
     return {
         **tables,
-        "concentration": concentration(holdings, stakes, top),
-        "shared": shared_companies(holdings, stakes),
-        "total": float(tables["fund"]["effective_value"].sum()),
-        "unknown_stakes": unknown_stakes(holdings, stakes),
+        "concentration": _concentration(tables["company"], top),
+        "shared": _shared(holdings, _company_groups(holdings, effective, groups, factorized),
+                          groups["fund"], plain_funds),
+        "total": float(_sum(tables["fund"]["effective_value"].to_numpy())),
+        # The distinct funds are the column's own values when it was factorised here.
+        "unknown_stakes": (sorted(set(groups["fund"].keys.tolist()) - set(stakes.index))
+                           if plain_funds and not groups["fund"].missing
+                           else unknown_stakes(holdings, stakes)),
     }

@@ -71,8 +71,15 @@ def _fund(dates, amounts, nav_dates, nav_values) -> _Fund:
 
 def roll_forward_nav(navs: pd.Series, dates, amounts, as_of) -> RolledNav:
     """NAV at `as_of` for one fund: `navs` indexed by report date, flows without the NAV."""
-    fund = _fund(dates, amounts, navs.index, navs.to_numpy(dtype=float))
-    return fund.nav_at(to_day(as_of))
+    return roll_forward(navs.index, navs.to_numpy(dtype=float), dates, amounts, as_of)
+
+
+def roll_forward(nav_dates, nav_values, dates, amounts, as_of) -> RolledNav:
+    """`roll_forward_nav` with the NAV statements as two sequences (dates, values).
+
+    For many small funds: no Series (and no DatetimeIndex) is built per fund.
+    """
+    return _fund(dates, amounts, nav_dates, nav_values).nav_at(to_day(as_of))
 
 
 def _funds(flows: pd.DataFrame, navs: pd.DataFrame) -> dict:

@@ -2,7 +2,8 @@
 
 Conventions (DESIGN §4): negative = paid in by the investor, positive = received; day count
 ACT/365F from the earliest date, as Excel, LibreOffice and pyxirr count it. Flows may come in
-any order and several may share a day; zero flows are ignored.
+any order and several may share a day (they are summed: see `net_by_day`); zero flows are
+ignored.
 
 Which rate is returned
     NPV(r) = sum a_i (1+r)^-(t_i) can have several roots when the flows change sign more than
@@ -92,9 +93,29 @@ def solve_prepared(t: np.ndarray, a: np.ndarray) -> XirrResult:
     return XirrResult(rate)
 
 
+def net_by_day(days: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The flows in date order, those of one day summed into one (in their given order).
+
+    A rate cannot depend on how a day's flows are split; and flows of one day that
+    cancel must cancel exactly, not leave rounding noise that passes for a root near
+    -100%. ``xirr_many`` nets each group the same way, so both give the same rate.
+    """
+    if len(days) < 2:
+        return days, values
+    order = np.argsort(days, kind="stable")
+    days, values = days[order], values[order]
+    firsts = np.flatnonzero(np.concatenate(([True], days[1:] != days[:-1])))
+    if len(firsts) == len(days):
+        return days, values
+    return days[firsts], np.add.reduceat(values, firsts)
+
+
 def xirr_result(dates, amounts) -> XirrResult:
     """XIRR with the reason when there is no rate; see the module docstring for the rules."""
     days, values = prepare_dated(dates, amounts)
+    if len(days) > 1 and (days == days[0]).all() and (values > 0).any() and (values < 0).any():
+        return XirrResult(None, REASON_ONE_DAY)  # said so before netting leaves one flow
+    days, values = net_by_day(days, values)
     keep = values != 0
     days, values = days[keep], values[keep]
     if len(days) == 0:

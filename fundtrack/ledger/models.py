@@ -161,6 +161,29 @@ class JournalHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
+class FlowTally(Base):
+    """The running total of the journal's live entries per (from, to, kind).
+
+    Kept by the database itself: triggers on ``transfer`` (migration 0005) add each
+    new entry and take a reversed one out again, so no code path can forget it, a
+    bulk COPY included. Live means as in the analytics: neither reversed nor a
+    reversal. Reading totals as of a date then costs this small table plus the few
+    entries dated after it (``tallies.tallies``), not a sum over the whole journal.
+    Nothing in Python writes here but ``tallies.rebuild_tallies`` (a repair).
+    """
+
+    __tablename__ = "flow_tally"
+    # SQLite: the key is the table's only b-tree, so a trigger's upsert touches one.
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy API)
+
+    from_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount_cny: Mapped[Decimal] = mapped_column(Money)
+    # A key whose entries were all reversed keeps its row with 0 flows (and 0 yuan).
+    flows: Mapped[int] = mapped_column(Integer)
+
+
 class Valuation(Base):
     """A NAV statement of a fund (``holder`` empty) or a holder's fair value of a company.
 
@@ -169,7 +192,12 @@ class Valuation(Base):
     """
 
     __tablename__ = "valuation"
-    __table_args__ = (Index("ix_valuation_entity_date", "entity_id", "date"),)
+    __table_args__ = (
+        Index("ix_valuation_entity_date", "entity_id", "date"),
+        # Covers "the latest valuation per (holder, company) on or before a date": the
+        # database seeks it in the index alone, without reading the table's rows.
+        Index("ix_valuation_latest", "holder_id", "entity_id", "date", "id", "value_cny"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date)

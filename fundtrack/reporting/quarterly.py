@@ -33,6 +33,12 @@ TOP_SUBFUNDS = 15
 MAX_ROWS = 40
 
 
+def rank_subfunds(subfunds: list) -> list:
+    """Sub-funds by parent commitment, largest first (ties by code): the order in which
+    the report's main sections and the dashboard pick the ``TOP_SUBFUNDS`` they list."""
+    return sorted(subfunds, key=lambda sf: (-(_get(sf, "committed") or 0), str(_get(sf, "code"))))
+
+
 def _chart(svg: str) -> Markup:
     """An SVG from ``reporting.charts`` as markup: those functions escape every label."""
     return Markup(svg)  # noqa: S704
@@ -84,8 +90,7 @@ class _Builder:
         # Complete versions of the tables the main sections abridge (printed in the appendix).
         self.complete: list[dict] = []
         subfunds = _items(snapshot, "subfunds")
-        ranked = sorted(subfunds, key=lambda sf: (-(_get(sf, "committed") or 0),
-                                                  str(_get(sf, "code"))))
+        ranked = rank_subfunds(subfunds)
         #: Sub-fund code → rank by parent commitment, for those the main sections print;
         #: None when the book is small enough to print every sub-fund.
         self.top_funds = ({_get(sf, "code"): i for i, sf in enumerate(ranked[:TOP_SUBFUNDS])}

@@ -14,7 +14,8 @@ from fundtrack.ledger import frames
 from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.scorecards import scorecard_spec
-from fundtrack.services.positions import ZERO
+from fundtrack.ledger.tallies import tallies
+from fundtrack.services.positions import ZERO, money
 
 DEFAULT_BENCHMARK = "CSI300-SYN"
 
@@ -28,10 +29,17 @@ class Book:
     entities: pd.DataFrame
     net: pd.DataFrame
     parent_flows: pd.DataFrame
+    #: A sub-fund's flows with every investor: all with the parent, the others at least
+    #: from its latest NAV statement on (see ``nav_flows``).
     subfund_flows: pd.DataFrame
+    #: ``flow_totals`` of the sub-fund level: every investor's calls and distributions.
+    subfund_totals: pd.DataFrame
+    #: ``flow_totals`` of the parent level: the parent's calls and distributions.
+    parent_totals: pd.DataFrame
     gross_totals: pd.DataFrame
     gross_daily: pd.DataFrame
-    navs: pd.DataFrame
+    parent_navs: pd.DataFrame
+    latest_navs: pd.DataFrame
     holdings: pd.DataFrame
     commitments: pd.DataFrame
     terms: pd.DataFrame
@@ -41,19 +49,31 @@ class Book:
     benchmark: str | None
     benchmark_info: dict
     scorecard_spec: list
+    #: The sub-funds whose dated flows with the parent were read (their IRRs, the
+    #: parent's calls by quarter); None: all of them.
+    listed: frozenset[str] | None = None
     _parts: dict = field(default_factory=dict, repr=False)
 
     def names(self) -> dict[str, str]:
-        return dict(zip(self.entities.code, self.entities.name, strict=True))
+        if "names" not in self._parts:
+            self._parts["names"] = dict(
+                zip(self.entities.code.tolist(), self.entities.name.tolist(), strict=True)
+            )
+        return self._parts["names"]
 
     def names_en(self) -> dict[str, str]:
         """English names, falling back to the Chinese one where none was given."""
-        return {
-            code: en if isinstance(en, str) and en else zh
-            for code, zh, en in zip(
-                self.entities.code, self.entities.name, self.entities.name_en, strict=True
-            )
-        }
+        if "names_en" not in self._parts:
+            self._parts["names_en"] = {
+                code: en if isinstance(en, str) and en else zh
+                for code, zh, en in zip(
+                    self.entities.code.tolist(),
+                    self.entities.name.tolist(),
+                    self.entities.name_en.tolist(),
+                    strict=True,
+                )
+            }
+        return self._parts["names_en"]
 
     def part(self, name: str, fund: str) -> pd.DataFrame:
         """The rows of frame ``name`` for one fund (split once: the book may be large)."""
@@ -63,9 +83,6 @@ class Book:
             self._parts[name] = (groups, frame.iloc[0:0])
         groups, empty = self._parts[name]
         return groups.get(fund, empty)
-
-    def navs_of(self, fund: str) -> pd.DataFrame:
-        return self.part("navs", fund)
 
     def cols_of(self, name: str) -> dict[str, dict[str, list]]:
         """Frame ``name`` split by fund into plain column lists, once (see ``columns``)."""
@@ -94,14 +111,41 @@ class Book:
         groups = self.cols_of(name)
         return groups.get(fund, self._parts[("cols", name)][1])
 
+    def nav_flows(self, fund: str) -> dict[str, list]:
+        """The flows a sub-fund's NAV is rolled forward with: every investor's, after its
+        latest statement (all of them while it has none)."""
+        flows = self.cols("subfund_flows", fund)
+        statement = self.cols("latest_navs", fund)["date"]
+        if not statement:
+            return flows
+        keep = [i for i, day in enumerate(flows["date"]) if day > statement[-1]]
+        return {name: [values[i] for i in keep] for name, values in flows.items()}
+
     def fee_total(self, fund: str) -> Decimal:
         return self.fee_totals.get(fund, ZERO)
 
 
 def load_book(
-    db: Database, as_of: dt.date, benchmark: str | None = None, *, detail: bool = True
+    db: Database,
+    as_of: dt.date,
+    benchmark: str | None = None,
+    *,
+    detail: bool = True,
+    positions_for: int | None = None,
 ) -> Book:
-    """Read the ledger once; ``detail=False`` skips the company flows by day (gross IRR)."""
+    """Read the ledger once.
+
+    Totals come from the journal's running totals (``ledger.tallies``), so nothing
+    here sums the whole journal. Dated flows are read where a figure needs dates:
+    the parent's own flows (its IRRs and every sub-fund's), and each sub-fund's
+    flows after its last NAV statement (to roll the NAV forward). ``detail=False``
+    also skips the company flows by day (gross IRRs) and the first and last dates
+    of each holding's flows (exits): the dashboard shows neither.
+
+    ``positions_for``: read the dated flows of only that many sub-funds, the largest
+    by parent commitment (``largest_subfunds``); the others get every figure that
+    totals give (see ``subfunds.subfund_rows``).
+    """
     with db.read() as s:
         entities = frames.entities(s)
         parents = entities[entities.kind == "parent"]
@@ -111,26 +155,97 @@ def load_book(
         chosen = benchmark or (DEFAULT_BENCHMARK if DEFAULT_BENCHMARK in codes else None)
         chosen = chosen or (codes[0] if codes else None)
         _, spec = scorecard_spec(s, as_of.year)
-        gross_totals = frames.flow_totals(s, "gross", as_of)
+        known = dict(
+            zip(
+                entities.id.tolist(),
+                zip(entities.code.tolist(), entities.kind.tolist(), strict=True),
+                strict=True,
+            )
+        )
+        totals = tallies(s, as_of)
+        gross_totals = (
+            frames.flow_totals(s, "gross", as_of)
+            if detail
+            else frames.level_totals(totals, known, "gross")
+        )
+        parent = parents.iloc[0].to_dict()
+        latest_navs = frames.latest_navs(s, as_of)
+        commitments = frames.commitments(s, as_of)
+        subfunds = entities.code[entities.kind == "subfund"].tolist()
+        listed = (
+            None
+            if positions_for is None or len(subfunds) <= positions_for
+            else frozenset(largest_subfunds(commitments, parent["code"], subfunds, positions_for))
+        )
+        others_after = _oldest_statement(latest_navs, subfunds)
+        flows = frames.structure_flows(
+            s,
+            as_of,
+            ("net", "parent", "subfund"),
+            others_after=others_after,
+            subfunds=None if listed is None else sorted(listed),
+            known=known,
+        )
+        if others_after is None:
+            listed = None  # every flow was read
         return Book(
             as_of=as_of,
-            parent=parents.iloc[0].to_dict(),
+            parent=parent,
             entities=entities,
-            net=frames.cash_flows(s, "net", as_of),
-            parent_flows=frames.cash_flows(s, "parent", as_of),
-            subfund_flows=frames.cash_flows(s, "subfund", as_of),
+            net=flows["net"],
+            parent_flows=flows["parent"],
+            subfund_flows=flows["subfund"],
+            subfund_totals=frames.level_totals(totals, known, "subfund"),
+            parent_totals=frames.level_totals(totals, known, "parent"),
             gross_totals=gross_totals,
             gross_daily=frames.daily_flows(s, "gross", as_of, exact=False)
             if detail
             else pd.DataFrame(columns=["fund", "date", "amount"]),
-            navs=frames.nav_history(s, as_of),
-            holdings=frames.holdings(s, as_of, totals=gross_totals),
-            commitments=frames.commitments(s, as_of),
+            # The parent's whole NAV history (its J-curve and horizons); of a sub-fund
+            # only its latest statement is used (rolled forward to the as-of date).
+            parent_navs=frames.nav_history(s, as_of, fund=parent["code"]),
+            latest_navs=latest_navs,
+            holdings=frames.holdings(
+                s, as_of, totals=gross_totals, companies=entities[entities.kind == "company"]
+            ),
+            commitments=commitments,
             terms=frames.terms(s, as_of),
             recognitions=frames.recognitions(s, as_of),
-            fee_totals=frames.fee_totals(s, as_of),
+            fee_totals=frames.fee_totals_of(totals, known),
             index=frames.index_series(s, chosen) if chosen else pd.Series(dtype=float),
             benchmark=chosen,
             benchmark_info=benchmark_names(s, chosen) if chosen else {},
             scorecard_spec=spec,
+            listed=listed,
         )
+
+
+def _oldest_statement(latest_navs: pd.DataFrame, subfunds: list[str]) -> dt.date | None:
+    """The oldest of the sub-funds' latest NAV statements; None if one has none yet
+    (it is carried at cost, from all its flows)."""
+    dates = dict(zip(latest_navs.fund.tolist(), latest_navs.date.tolist(), strict=True))
+    if not subfunds or any(dates.get(code) is None for code in subfunds):
+        return None
+    return min(dates[code] for code in subfunds)
+
+
+def largest_subfunds(
+    commitments: pd.DataFrame, parent: str, subfunds: list[str], count: int
+) -> list[str]:
+    """The ``count`` sub-funds with the largest parent commitment, ties by code.
+
+    The order of ``reporting.quarterly.rank_subfunds`` on snapshot rows (whose
+    ``committed`` is this commitment to the fen), so the dashboard lists exactly these.
+    """
+    committed = dict.fromkeys(subfunds, ZERO)
+    if not commitments.empty:
+        for investor, fund, amount in zip(
+            commitments.investor.tolist(),
+            commitments.fund.tolist(),
+            commitments.amount.tolist(),
+            strict=True,
+        ):
+            if investor == parent and fund in committed:
+                committed[fund] += amount
+    ranked = sorted(committed, key=lambda code: (-money(committed[code]), code))
+    return ranked[:count]

@@ -28,12 +28,14 @@ from fundtrack.ledger.models import (
     ClosedPeriod,
     Commitment,
     Entity,
+    FlowTally,
     OutboxMessage,
     ReportRun,
     Transfer,
 )
 from fundtrack.ledger.money import QUANTUM
 from fundtrack.ledger.rules import callable_remaining
+from fundtrack.ledger.tallies import live_sums
 
 #: At most this many differing figures are listed for a report.
 MAX_REPORT_DIFFERENCES = 20
@@ -122,6 +124,48 @@ def check_commitments(session: Session) -> list[str]:
     return found
 
 
+def check_flow_tallies(session: Session) -> list[str]:
+    """The totals the database keeps per (from, to, kind) are the journal's live entries."""
+    journal = {
+        (f, t, k): (amount, flows) for f, t, k, amount, flows in session.execute(live_sums())
+    }
+    kept = {
+        (f, t, k): (amount, flows)
+        for f, t, k, amount, flows in session.execute(
+            select(
+                FlowTally.from_id,
+                FlowTally.to_id,
+                FlowTally.kind,
+                FlowTally.amount_cny,
+                FlowTally.flows,
+            )
+        )
+    }
+    # A key whose entries were all reversed keeps a row of zeros; the journal has none.
+    nothing = (Decimal(0).quantize(QUANTUM), 0)
+    differing = sorted(
+        key
+        for key in journal.keys() | kept.keys()
+        if journal.get(key, nothing) != kept.get(key, nothing)
+    )
+    if not differing:
+        return []
+    codes = dict(session.execute(select(Entity.id, Entity.code)).all())
+
+    def counted(amount: Decimal, flows: int) -> str:
+        return f"{amount:,} in {flows} {'entry' if flows == 1 else 'entries'}"
+
+    found = []
+    for from_id, to_id, kind in differing:
+        have = kept.get((from_id, to_id, kind), nothing)
+        want = journal.get((from_id, to_id, kind), nothing)
+        found.append(
+            f"{codes.get(from_id, f'#{from_id}')} → {codes.get(to_id, f'#{to_id}')} {kind}: "
+            f"the tally holds {counted(*have)}, the journal {counted(*want)}"
+        )
+    return found
+
+
 class _SessionReader:
     """Lets services written against ``Database.read()`` run inside the check's session."""
 
@@ -192,6 +236,7 @@ CHECKS: dict[str, Callable[[Session], list[str]]] = {
     "reversals": check_reversals,
     "closed quarters": check_closed_periods,
     "paid-in within commitment": check_commitments,
+    "flow tallies": check_flow_tallies,
     "last sent report matches the ledger": check_last_sent_report,
 }
 

@@ -102,34 +102,65 @@ def position(
         for k, a, r in zip(kinds, signed, flows["recallable"], strict=True)
         if k == "distribution" and r
     )
-    nav_series = pd.Series(
+    rolled, nav = _rolled(navs, nav_flows, as_of, nav_share)
+    dates = list(flows["date"])
+    amounts = [float(a) for a in signed]
+    irr = fa.xirr_result([*dates, as_of], [*amounts, nav]) if dates else None
+    figures = _figures(committed, contributions, distributions, recallable, rolled, nav, irr)
+    figures.update(pme_figures(dates, amounts, as_of, nav, index))
+    return figures
+
+
+def summary_position(
+    navs,
+    as_of: dt.date,
+    *,
+    committed: Decimal,
+    contributions: Decimal,
+    distributions: Decimal,
+    nav_flows,
+    nav_share: float | None = None,
+    reason: str,
+) -> dict:
+    """``position``'s figures from the investor's totals instead of its dated flows.
+
+    The same figures, computed the same way, except those that need each flow: the
+    IRR and the PMEs (None, with ``reason``) and the recallable part of unfunded (None).
+    ``nav_flows`` need only hold the flows after the last NAV statement.
+    """
+    navs = _upto_columns(columns(navs, NAV_FIELDS), as_of)
+    nav_flows = _upto_columns(columns(nav_flows, FLOW_FIELDS), as_of)
+    rolled, nav = _rolled(navs, nav_flows, as_of, nav_share)
+    figures = _figures(committed, contributions, distributions, None, rolled, nav, None)
+    figures["irr_reason"] = reason
+    figures.update(pme_figures([], [], as_of, nav, None))
+    return figures
+
+
+def _rolled(navs: dict, nav_flows: dict, as_of: dt.date, share: float | None):
+    rolled = fa.roll_forward(
+        navs["date"],
         [float(v) for v in navs["nav"]],
-        index=pd.DatetimeIndex(np.array(navs["date"], dtype="datetime64[D]")),
-        dtype=float,
-    )
-    rolled = fa.roll_forward_nav(
-        nav_series,
         nav_flows["date"],
         [float(a) for a in nav_flows["amount"]],
         as_of,
     )
-    whole_nav = rolled.value
-    nav = whole_nav * (1.0 if nav_share is None else nav_share)
-    dates = list(flows["date"])
-    amounts = [float(a) for a in signed]
-    irr = fa.xirr_result([*dates, as_of], [*amounts, nav]) if dates else None
+    return rolled, rolled.value * (1.0 if share is None else share)
+
+
+def _figures(committed, contributions, distributions, recallable, rolled, nav, irr) -> dict:
     m = fa.multiples([float(contributions)], [float(distributions)], nav)
     # Exact in Decimal (fa.unfunded's definition): money shown to the fen must not pass floats.
     undrawn = max(committed - contributions, ZERO)
-    figures = {
+    return {
         "committed": money(committed),
         "paid_in": money(contributions),
         "distributed": money(distributions),
         "recallable": money(recallable),
         "undrawn": money(undrawn),
-        "unfunded": money(undrawn + recallable),
+        "unfunded": None if recallable is None else money(undrawn + recallable),
         "nav": money(nav),
-        "fund_nav": money(whole_nav),
+        "fund_nav": money(rolled.value),
         "nav_date": rolled.reported_date,
         "nav_reported": money(rolled.reported_value),
         "nav_age_days": rolled.age_days,
@@ -140,8 +171,6 @@ def position(
         "tvpi": ratio(m["tvpi"]),
         "pic_ratio": ratio(fa.pic_to_commitment(float(contributions), float(committed))),
     }
-    figures.update(pme_figures(dates, amounts, as_of, nav, index))
-    return figures
 
 
 def pme_figures(dates, amounts, as_of: dt.date, nav: float, index: pd.Series | None) -> dict:
@@ -152,8 +181,17 @@ def pme_figures(dates, amounts, as_of: dt.date, nav: float, index: pd.Series | N
     return {k: ratio(results[k].value) for k in keys}
 
 
+#: Types that are plain already (exact types: ``pd.Timestamp`` subclasses ``datetime``).
+_PLAIN = frozenset({str, int, bool, Decimal, dt.date, dt.datetime, type(None)})
+
+
 def sanitise(value: Any) -> Any:
     """Plain Python values only: numpy scalars unwrapped, NaN/NaT/inf → None, frames → rows."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: sanitise(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

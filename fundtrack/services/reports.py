@@ -160,8 +160,9 @@ def build_report(
             sha256=digest,
         )
         report_id = run.id
-    return BuildResult(report_id, Path(out_path), result.pages, digest, timings, result.refused,
-                       result.peak_rss_mb)
+    return BuildResult(
+        report_id, Path(out_path), result.pages, digest, timings, result.refused, result.peak_rss_mb
+    )
 
 
 def look_through_holdings(db: Database, snapshot) -> list[dict]:
@@ -175,9 +176,17 @@ def look_through_holdings(db: Database, snapshot) -> list[dict]:
     for h in frame.to_dict("records"):
         value = (h["value"] or Decimal(0)) * stakes.get(h["fund"], Decimal(0))
         if value > 0:
-            rows.append({"fund": h["fund"], "code": h["company"], "name": h["name"],
-                         "sector": h["sector"], "region": h["region"], "stage": h["stage"],
-                         "value": value.quantize(Decimal("0.01"))})
+            rows.append(
+                {
+                    "fund": h["fund"],
+                    "code": h["company"],
+                    "name": h["name"],
+                    "sector": h["sector"],
+                    "region": h["region"],
+                    "stage": h["stage"],
+                    "value": value.quantize(Decimal("0.01")),
+                }
+            )
     total = sum((r["value"] for r in rows), Decimal(0))
     for r in rows:
         r["share"] = float(r["value"] / total) if total else None

@@ -25,7 +25,7 @@ def parent_kpis(book: Book, day: dt.date) -> dict:
     )
     return position(
         book.part("net", code),
-        book.navs_of(code),
+        book.parent_navs,
         day,
         committed=committed if day >= book.as_of else _committed_at(book, code, day),
         index=book.index,
@@ -155,7 +155,7 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
     regions = dict(zip(companies.code.tolist(), companies.region.tolist(), strict=True))
     required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
     recognised = dsum(s["reinvest_recognised"] for s in subfunds)
-    held = set(book.holdings.company) if not book.holdings.empty else set()
+    held = set(book.holdings.company.tolist()) if not book.holdings.empty else set()
     settled = [c for c in held if bool(local.get(c, False))]
     by_region: dict[str, int] = {}
     for c in settled:
@@ -289,7 +289,7 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
     if not ends or ends[-1] != book.as_of:
         ends.append(book.as_of)
     flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
-    navs = book.navs_of(code)
+    navs = book.parent_navs
     navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
     hist = fa.performance_history(flows, navs, ends)
     history = [
@@ -324,14 +324,16 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
             i = bisect.bisect_left(ends, day)  # the first end on or after the day
             if i < len(ends) and bounds[i][0] < day:
                 sums[prefix + kind[0]][i] += amount
+    # Only some sub-funds' flows were read: their sum would pass for the parent's calls.
+    partial = book.listed is not None
     cashflows = [
         {
             "date": end,
             "quarter": quarter_of(end),
             "lp_contributions": money(-sums["lc"][i]),
             "lp_distributions": money(sums["ld"][i]),
-            "subfund_calls": money(-sums["sc"][i]),
-            "subfund_distributions": money(sums["sd"][i]),
+            "subfund_calls": None if partial else money(-sums["sc"][i]),
+            "subfund_distributions": None if partial else money(sums["sd"][i]),
         }
         for i, end in enumerate(ends)
     ]
@@ -344,7 +346,7 @@ def horizons_section(book: Book) -> list[dict]:
     if net.empty:
         return []
     flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
-    navs = book.navs_of(code)
+    navs = book.parent_navs
     navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
     table = fa.horizon_irrs(flows, navs, book.as_of)
     return [

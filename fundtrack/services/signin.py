@@ -141,4 +141,3 @@ def record_refusal(db: Database, actor: str, path: str, method: str, role: str |
     """A request the user's role does not allow: it goes to the audit trail."""
     with db.write() as session:
         audit.record(session, actor, "authz.refused", "route", path[:60], method=method, role=role)
-

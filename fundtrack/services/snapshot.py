@@ -73,15 +73,27 @@ def _jsonable(value: Any) -> Any:
 
 
 def build_snapshot(
-    db: Database, as_of: dt.date, *, benchmark: str | None = None, detail: bool = True
+    db: Database,
+    as_of: dt.date,
+    *,
+    benchmark: str | None = None,
+    detail: bool = True,
+    positions_for: int | None = None,
 ) -> Snapshot:
     """Every figure of the portfolio as of ``as_of`` (a calendar date in the fund's zone).
 
     ``detail=False`` is for the dashboard: it leaves out what the dashboard does not
     show (the LP table, exits and distributions, the forecast, each sub-fund's gross
     IRR) and computes every other figure exactly as the full snapshot does.
+
+    ``positions_for=N`` (with ``detail=False``): a page that lists only the N largest
+    sub-funds by parent commitment reads the dated flows of those alone. The others'
+    rows hold every figure but the IRR, the PMEs and the unfunded amount, and the
+    parent's calls from sub-funds by quarter are left out (None).
     """
-    book = load_book(db, as_of, benchmark, detail=detail)
+    if detail and positions_for is not None:
+        raise ValueError("a detailed snapshot computes every sub-fund's position")
+    book = load_book(db, as_of, benchmark, detail=detail, positions_for=positions_for)
     kpis = parent_kpis(book, as_of)
     prev_end = parse_quarter(quarter_of(as_of))[0] - dt.timedelta(days=1)
     inception = book.parent.get("inception")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fundtrack import analytics as fa
-from fundtrack.services.positions import ZERO, dsum, money, position, ratio
+from fundtrack.services.positions import ZERO, dsum, money, position, ratio, summary_position
 
 #: Terms columns → the threshold names the indicators are checked against.
 THRESHOLD_COLUMNS = {
@@ -35,12 +35,15 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
     """``(rows, indicators)`` for every sub-fund of the book, by code.
 
     ``detail=False`` leaves out the gross IRR (the one figure that needs every
-    company flow by day); every other figure is the same.
+    company flow by day); every other figure is the same. A sub-fund outside
+    ``book.listed`` (when the book lists only some) has every figure but its IRR,
+    its PMEs and its unfunded amount, which need each of its dated flows.
     """
     parent = book.parent["code"]
     entities = book.entities
-    lp_types = dict(zip(entities.code, entities.lp_type, strict=True))
-    sectors = dict(zip(entities.code, entities.sector, strict=True))
+    codes = entities.code.tolist()
+    lp_types = dict(zip(codes, entities.lp_type.tolist(), strict=True))
+    sectors = dict(zip(codes, entities.sector.tolist(), strict=True))
     terms_by_fund = (
         {t["fund"]: t for t in book.terms.to_dict("records")} if not book.terms.empty else {}
     )
@@ -59,25 +62,38 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
             for i, a in zip(c["investor"], c["amount"], strict=True)
             if lp_types.get(i) == "private"
         )
-        all_flows = book.cols("subfund_flows", code)
-        parent_flows = book.cols("parent_flows", code)
-        total_paid = -_kind_total(all_flows, "contribution")
-        total_dist = _kind_total(all_flows, "distribution")
-        parent_paid = -_kind_total(parent_flows, "contribution")
+        all_totals = book.cols("subfund_totals", code)
+        parent_totals = book.cols("parent_totals", code)
+        total_paid = -_kind_total(all_totals, "contribution")
+        total_dist = _kind_total(all_totals, "distribution")
+        parent_paid = -_kind_total(parent_totals, "contribution")
         if total_paid:
             stake = parent_paid / total_paid
         else:
             stake = parent_committed / total_committed if total_committed else Decimal(0)
-        pos = position(
-            parent_flows,
-            book.cols("navs", code),
-            book.as_of,
-            committed=parent_committed,
-            # The sub-funds' PMEs are on their own pages and in the report, not the dashboard.
-            index=book.index if detail else None,
-            nav_flows=all_flows,
-            nav_share=float(stake),
-        )
+        if book.listed is None or code in book.listed:
+            pos = position(
+                book.cols("parent_flows", code),
+                book.cols("latest_navs", code),
+                book.as_of,
+                committed=parent_committed,
+                # The sub-funds' PMEs are on their own pages and in the report, not the
+                # dashboard.
+                index=book.index if detail else None,
+                nav_flows=book.nav_flows(code),
+                nav_share=float(stake),
+            )
+        else:
+            pos = summary_position(
+                book.cols("latest_navs", code),
+                book.as_of,
+                committed=parent_committed,
+                contributions=parent_paid,
+                distributions=_kind_total(parent_totals, "distribution"),
+                nav_flows=book.nav_flows(code),
+                nav_share=float(stake),
+                reason="not listed",
+            )
         totals = book.cols("gross_totals", code)
         invested = -_kind_total(totals, "investment")
         proceeds = _kind_total(totals, "proceeds")

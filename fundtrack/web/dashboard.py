@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from fundtrack.reporting.quarterly import TOP_SUBFUNDS, rank_subfunds
 from fundtrack.web import charts_view
 from fundtrack.web.access import READERS, allow
 from fundtrack.web.as_of import recent_quarter_ends, requested_as_of
@@ -12,16 +13,36 @@ from fundtrack.web.i18n import current_language
 
 bp = Blueprint("dashboard", __name__)
 
+#: A NAV statement older than this (a quarter and a month) is flagged as stale.
+STALE_NAV_DAYS = 120
+
+
+def _stale(age: int | None) -> bool:
+    return age is not None and age > STALE_NAV_DAYS
+
 
 @bp.get("/")
 @allow(*READERS)
 def index():
     as_of = requested_as_of()
-    snapshot = snapshot_or_none(as_of, detail=False)
+    snapshot = snapshot_or_none(as_of, detail=False, positions_for=TOP_SUBFUNDS)
     charts = charts_view.dashboard_charts(snapshot, current_language()) if snapshot else {}
+    # A long book lists its largest sub-funds, as the report's main sections do; every
+    # sub-fund is on the fund pages.
+    subfunds = rank_subfunds(snapshot.subfunds)[:TOP_SUBFUNDS] if snapshot else []
+    if snapshot and len(snapshot.subfunds) <= TOP_SUBFUNDS:
+        subfunds = snapshot.subfunds
+    # Every sub-fund whose last NAV statement is stale, wherever it ranks.
+    stale = sorted(
+        (sf for sf in (snapshot.subfunds if snapshot else []) if _stale(sf.get("nav_age_days"))),
+        key=lambda sf: (-sf["nav_age_days"], sf["code"]),
+    )
     return render_template(
         "dashboard.html",
         s=snapshot,
+        subfunds=subfunds,
+        stale=stale,
+        stale_days=STALE_NAV_DAYS,
         charts=charts,
         as_of=as_of,
         quarter_ends=recent_quarter_ends(as_of),

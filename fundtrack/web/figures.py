@@ -10,17 +10,20 @@ from fundtrack import get_db
 from fundtrack.services.snapshot import build_snapshot
 
 
-def snapshot_or_none(as_of: dt.date, *, detail: bool = True):
+def snapshot_or_none(as_of: dt.date, *, detail: bool = True, positions_for: int | None = None):
     """The snapshot as of ``as_of`` (built once per request), or None while the ledger
     has no parent fund yet.
 
-    ``detail=False``: only what the dashboard shows (see ``build_snapshot``).
+    ``detail=False``: only what the dashboard shows; ``positions_for``: the sub-funds
+    it lists (see ``build_snapshot``).
     """
     cache = g.setdefault("snapshots", {})
-    key = (as_of, detail)
+    key = (as_of, detail, positions_for)
     if key not in cache:
         try:
-            cache[key] = build_snapshot(get_db(current_app), as_of, detail=detail)
+            cache[key] = build_snapshot(
+                get_db(current_app), as_of, detail=detail, positions_for=positions_for
+            )
         except LookupError:
             cache[key] = None
     return cache[key]

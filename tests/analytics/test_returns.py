@@ -10,7 +10,7 @@ import pyxirr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fundtrack.analytics import irr, irr_result, xirr, xirr_result, xnpv
+from fundtrack.analytics import irr, irr_result, xirr, xirr_many, xirr_result, xnpv
 
 # Microsoft Support, "XIRR function" and "XNPV function" (same data in both articles).
 EXCEL_DATES = ["2008-01-01", "2008-03-01", "2008-10-30", "2009-02-15", "2009-04-01"]
@@ -200,3 +200,30 @@ def test_agrees_with_pyxirr_on_fund_like_flows(flows):
     if expected is None or not np.isfinite(expected) or abs(expected) > 100:
         return  # pyxirr gave up, or a rate so extreme only its own precision is on trial
     assert rate == pytest.approx(expected, rel=1e-6, abs=1e-7)
+
+
+def test_flows_of_one_day_that_cancel_leave_no_spurious_rate():
+    # Found by the property test above: +975 and -975 on one day cancel exactly, leaving
+    # three inflows and no rate; summed term by term they left rounding noise that the
+    # bracketing took for a root at -99.999999999 %.
+    d1, d2 = dt.date(2012, 6, 30), dt.date(2013, 9, 19)
+    dates = [d2, d1, d1, d2, d1]
+    amounts = [974.9999999999999, 1.0, 1.0, -974.9999999999999, 1.0]
+    assert xirr_result(dates, amounts).reason == "cash flows do not change sign"
+    frame = pd.DataFrame({"group": "g", "date": dates, "amount": amounts})
+    assert xirr_many(frame)["g"] is None
+
+
+@PROPERTY
+@given(any_flows(), st.randoms(use_true_random=False))
+def test_batch_nets_each_day_as_the_scalar_does(flows, rng):
+    dates, amounts = flows
+    rows = list(zip(dates, amounts, strict=True))
+    rng.shuffle(rows)  # same-day flows in any order, days out of order
+    frame = pd.DataFrame({"group": "g", "date": [d for d, _ in rows],
+                          "amount": [a for _, a in rows]})
+    batch = xirr_many(frame)["g"]
+    scalar = xirr([d for d, _ in rows], [a for _, a in rows])
+    assert (batch is None) == (scalar is None)
+    if scalar is not None:
+        assert batch == pytest.approx(scalar, rel=1e-12, abs=1e-9)

@@ -265,11 +265,15 @@ def test_tampering_behind_the_application_is_detected(book):
         post_transfer(s, TransferDraft(DAY, "contribution", "LP", "PF", D(100)), actor="t")
         post_transfer(s, TransferDraft(DAY, "contribution", "LP", "PF", D(50)), actor="t")
     with book.engine.begin() as conn:
+        # Only the append-only guard, and only for this statement: the PostgreSQL database
+        # outlives the test, and its other triggers keep the running totals.
         if book.dialect == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE transfer DISABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE transfer DISABLE TRIGGER transfer_no_update")
         else:
             conn.exec_driver_sql("DROP TRIGGER transfer_no_update")
         conn.exec_driver_sql("UPDATE transfer SET amount_cny = '1.0000' WHERE id = 2")
+        if book.dialect == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE transfer ENABLE TRIGGER transfer_no_update")
     with book.read() as s:
         problems = verify_chain(s)
     assert problems == ["transfer #2: its content no longer matches its hash"]
