@@ -37,6 +37,8 @@ LEVELS = {
     "gross": (("company",), ("subfund",)),  # each sub-fund ↔ its companies
 }
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+#: Stands for "no as-of date": later than any date a statement can carry.
+FAR_FUTURE = dt.date(9999, 12, 31)
 #: The columns of an entry that every read of flows takes.
 FLOW_FIELDS = (Transfer.id, Transfer.date, Transfer.kind, Transfer.amount_cny, Transfer.recallable)
 FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
@@ -264,29 +266,32 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
 
 
 def level_totals(
-    rows: list[tuple[int, int, str, Decimal]], known: dict[int, tuple[str, str]], level: str
-) -> pd.DataFrame:
-    """``flow_totals``' sums (without the dates) from ``tallies.tallies`` rows.
+    rows: list[tuple[int, int, str, Decimal]],
+    known: dict[int, tuple[str, str]],
+    levels: tuple[str, ...],
+) -> dict[str, pd.DataFrame]:
+    """``flow_totals``' sums (without the dates) of ``levels``, from ``tallies.tallies`` rows.
 
-    ``known``: entity id → (code, kind). Columns ``fund, investor, kind, amount``,
-    signed as in ``cash_flows``; the same exact sums, read from the running totals
-    instead of the whole journal.
+    ``known``: entity id → (code, kind). ``{level: frame}`` of columns ``fund, investor,
+    kind, amount``, signed as in ``cash_flows``, sorted: the same exact sums, read from
+    the running totals instead of the whole journal, in one pass over them.
     """
-    investor_kinds, fund_kinds = LEVELS[level]
-    records = []
+    records: dict[str, list[tuple]] = {level: [] for level in levels}
+    sides = {level: LEVELS[level] for level in levels}
     for src, dst, kind, amount in rows:
         (src_code, src_kind), (dst_code, dst_kind) = known[src], known[dst]
-        if src_kind in investor_kinds and dst_kind in fund_kinds:
-            from_investor = True
-        elif src_kind in fund_kinds and dst_kind in investor_kinds:
-            from_investor = False
-        else:
-            continue
-        negative = from_investor != (level == "gross")
-        fund, investor = (dst_code, src_code) if from_investor else (src_code, dst_code)
-        records.append((fund, investor, kind, -amount if negative else amount))
-    records.sort(key=lambda r: (r[0], r[1], r[2]))
-    return _frame(records, columns=["fund", "investor", "kind", "amount"])
+        for level, (investor_kinds, fund_kinds) in sides.items():
+            if src_kind in investor_kinds and dst_kind in fund_kinds:
+                from_investor = True
+            elif src_kind in fund_kinds and dst_kind in investor_kinds:
+                from_investor = False
+            else:
+                continue
+            negative = from_investor != (level == "gross")
+            fund, investor = (dst_code, src_code) if from_investor else (src_code, dst_code)
+            records[level].append((fund, investor, kind, -amount if negative else amount))
+    columns = ["fund", "investor", "kind", "amount"]
+    return {level: _frame(sorted(found), columns=columns) for level, found in records.items()}
 
 
 def fee_totals_of(
@@ -395,20 +400,24 @@ def entity(session: Session, code: str, kinds: tuple[str, ...]) -> dict | None:
     return None if row is None else row._asdict()
 
 
-def commitments(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
-    """``investor, fund, amount, date`` summed per pair (``date``: the first), made on or
-    before ``as_of``."""
+@functools.cache
+def _commitments_query():
     inv, fund = aliased(Entity), aliased(Entity)
-    query = (
+    return (
         select(inv.code, fund.code, Commitment.amount, Commitment.date)
         .join(inv, inv.id == Commitment.investor_id)
         .join(fund, fund.id == Commitment.fund_id)
+        .where(Commitment.date <= bindparam("as_of", type_=Date))
         .order_by(inv.code, fund.code)
     )
-    if as_of is not None:
-        query = query.where(Commitment.date <= as_of)
+
+
+def commitments(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    """``investor, fund, amount, date`` summed per pair (``date``: the first), made on or
+    before ``as_of``."""
     pairs: dict[tuple[str, str], list] = {}
-    for investor, code, amount, day in session.connection().execute(query):
+    query, params = _commitments_query(), {"as_of": as_of or FAR_FUTURE}
+    for investor, code, amount, day in session.connection().execute(query, params):
         entry = pairs.setdefault((investor, code), [Decimal(0), day])
         entry[0] += amount
         entry[1] = min(entry[1], day)
@@ -418,10 +427,6 @@ def commitments(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
         [(i, f, amount, day) for (i, f), (amount, day) in pairs.items()],
         columns=["investor", "fund", "amount", "date"],
     )
-
-
-#: Stands for "no as-of date": later than any date a statement can carry.
-FAR_FUTURE = dt.date(9999, 12, 31)
 
 
 @functools.cache
@@ -477,27 +482,30 @@ def latest_navs(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     return _frame(rows, columns=["fund", "date", "nav", "source"])
 
 
+@functools.cache
+def _nav_history_query(one_fund: bool):
+    entity = aliased(Entity)
+    query = (
+        select(entity.code, Valuation.date, Valuation.value_cny)
+        .join(entity, entity.id == Valuation.entity_id)
+        .where(Valuation.holder_id.is_(None), Valuation.date <= bindparam("as_of", type_=Date))
+        .order_by(entity.code, Valuation.date, Valuation.id)
+    )
+    return query.where(entity.code == bindparam("fund")) if one_fund else query
+
+
 def nav_history(
     session: Session, as_of: dt.date | None = None, fund: str | None = None
 ) -> pd.DataFrame:
     """Every fund NAV statement (restatements resolved), or one ``fund``'s: ``fund, date, nav``."""
-    entity = aliased(Entity)
-    query = (
-        select(entity.code, Valuation.date, Valuation.value_cny, Valuation.id)
-        .join(entity, entity.id == Valuation.entity_id)
-        .where(Valuation.holder_id.is_(None))
-        .order_by(entity.code, Valuation.date, Valuation.id)
-    )
-    if as_of is not None:
-        query = query.where(Valuation.date <= as_of)
-    if fund is not None:
-        query = query.where(entity.code == fund)
-    frame = _frame(session.connection().execute(query).all(), columns=["fund", "date", "nav", "id"])
-    return (
-        frame.drop_duplicates(["fund", "date"], keep="last")
-        .drop(columns="id")
-        .reset_index(drop=True)
-    )
+    params = {"as_of": as_of or FAR_FUTURE, "fund": fund}
+    rows: list[tuple] = []
+    for row in session.connection().execute(_nav_history_query(fund is not None), params):
+        if rows and rows[-1][:2] == row[:2]:
+            rows[-1] = row  # a restatement: the last posted of the day stands
+        else:
+            rows.append(row)
+    return _frame(rows, columns=["fund", "date", "nav"])
 
 
 HOLDING_COLUMNS = [
@@ -606,9 +614,10 @@ def index_codes(session: Session) -> list[str]:
     )
 
 
-def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+@functools.cache
+def _recognitions_query():
     fund, company = aliased(Entity), aliased(Entity)
-    query = (
+    return (
         select(
             Recognition.id,
             fund.code,
@@ -623,10 +632,13 @@ def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame
         )
         .join(fund, fund.id == Recognition.fund_id)
         .join(company, company.id == Recognition.company_id)
+        .where(Recognition.approval_date <= bindparam("as_of", type_=Date))
         .order_by(Recognition.approval_date, Recognition.id)
     )
-    if as_of is not None:
-        query = query.where(Recognition.approval_date <= as_of)
+
+
+def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+    query, params = _recognitions_query(), {"as_of": as_of or FAR_FUTURE}
     columns = [
         "id",
         "fund",
@@ -639,20 +651,19 @@ def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame
         "evidence",
         "approval_date",
     ]
-    return _frame(session.connection().execute(query).all(), columns=columns)
+    return _frame(session.connection().execute(query, params).all(), columns=columns)
 
 
-def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code)."""
+@functools.cache
+def _terms_query():
     latest = (
         select(FundTerms.fund_id, func.max(FundTerms.effective_from).label("eff"))
-        .where(FundTerms.effective_from <= as_of)
+        .where(FundTerms.effective_from <= bindparam("as_of", type_=Date))
         .group_by(FundTerms.fund_id)
         .subquery()
     )
-    table = FundTerms.__table__
-    rows = session.connection().execute(
-        select(Entity.code, *table.columns)
+    return (
+        select(Entity.code, *FundTerms.__table__.columns)
         .join(FundTerms, FundTerms.fund_id == Entity.id)
         .join(
             latest,
@@ -660,7 +671,13 @@ def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
         )
         .order_by(Entity.code)
     )
+
+
+def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code)."""
+    rows = session.connection().execute(_terms_query(), {"as_of": as_of})
     records = []
+    table = FundTerms.__table__
     for code, *values in rows:
         record = {c.name: v for c, v in zip(table.columns, values, strict=True)}
         record["fund"] = code

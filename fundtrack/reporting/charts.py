@@ -277,6 +277,11 @@ def exposure_bars(
     return _svg(width, height, title, parts)
 
 
+#: Rows a donut's legend has room for: a longer list is best given as its largest slices
+#: and one for the rest.
+DONUT_LEGEND = 9
+
+
 def donut(
     items: Sequence[tuple[str, object]],
     *,
@@ -315,7 +320,7 @@ def donut(
     if centre_label:
         parts.append(_text(cx, cy + 4, centre_label, size=11, anchor="middle", weight="bold"))
     x = height + 8
-    for i, (label, value) in enumerate(rows[:9]):
+    for i, (label, value) in enumerate(rows[:DONUT_LEGEND]):
         y = 18 + i * 17
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" '
                      f'fill="{PALETTE[i % len(PALETTE)]}"/>')

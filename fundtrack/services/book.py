@@ -90,20 +90,24 @@ class Book:
         if key not in self._parts:
             frame = getattr(self, name)
             names = list(frame.columns)
-            grouped: dict[str, list[int]] = {}
-            if not frame.empty:
-                for i, fund in enumerate(frame["fund"].tolist()):
-                    grouped.setdefault(fund, []).append(i)
-            lists = [frame[c].tolist() for c in names]
-            self._parts[key] = (
-                {
-                    fund: {
-                        c: [values[i] for i in rows] for c, values in zip(names, lists, strict=True)
+            funds = frame["fund"].tolist() if not frame.empty else []
+            # Each fund's rows in their order, as slices of columns sorted by fund (a
+            # stable sort keeps each fund's rows in the frame's order).
+            order = sorted(range(len(funds)), key=funds.__getitem__)
+            if order != list(range(len(funds))):
+                funds = [funds[i] for i in order]
+                lists = [[values[i] for i in order] for values in _columns(frame)]
+            else:
+                lists = _columns(frame)
+            groups: dict[str, dict[str, list]] = {}
+            start = 0
+            for end in range(1, len(funds) + 1):
+                if end == len(funds) or funds[end] != funds[start]:
+                    groups[funds[start]] = {
+                        c: values[start:end] for c, values in zip(names, lists, strict=True)
                     }
-                    for fund, rows in grouped.items()
-                },
-                {c: [] for c in names},
-            )
+                    start = end
+            self._parts[key] = (groups, {c: [] for c in names})
         return self._parts[key][0]
 
     def cols(self, name: str, fund: str) -> dict[str, list]:
@@ -123,6 +127,10 @@ class Book:
 
     def fee_total(self, fund: str) -> Decimal:
         return self.fee_totals.get(fund, ZERO)
+
+
+def _columns(frame: pd.DataFrame) -> list[list]:
+    return [frame[c].tolist() for c in frame.columns]
 
 
 def load_book(
@@ -163,11 +171,8 @@ def load_book(
             )
         )
         totals = tallies(s, as_of)
-        gross_totals = (
-            frames.flow_totals(s, "gross", as_of)
-            if detail
-            else frames.level_totals(totals, known, "gross")
-        )
+        by_level = frames.level_totals(totals, known, ("gross", "subfund", "parent"))
+        gross_totals = frames.flow_totals(s, "gross", as_of) if detail else by_level["gross"]
         parent = parents.iloc[0].to_dict()
         latest_navs = frames.latest_navs(s, as_of)
         commitments = frames.commitments(s, as_of)
@@ -195,8 +200,8 @@ def load_book(
             net=flows["net"],
             parent_flows=flows["parent"],
             subfund_flows=flows["subfund"],
-            subfund_totals=frames.level_totals(totals, known, "subfund"),
-            parent_totals=frames.level_totals(totals, known, "parent"),
+            subfund_totals=by_level["subfund"],
+            parent_totals=by_level["parent"],
             gross_totals=gross_totals,
             gross_daily=frames.daily_flows(s, "gross", as_of, exact=False)
             if detail

@@ -13,7 +13,7 @@ import pandas as pd
 from fundtrack import analytics as fa
 from fundtrack.ledger.periods import parse_quarter, quarter_ends, quarter_of
 from fundtrack.services.book import Book
-from fundtrack.services.positions import ZERO, dsum, money, position, ratio, sanitise
+from fundtrack.services.positions import ZERO, dsum, money, position, ratio, records, sanitise
 
 
 def parent_kpis(book: Book, day: dt.date) -> dict:
@@ -96,10 +96,10 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
         rows = summary[key]
         return [
             {"key": r[key], "value": money(r["effective_value"]), "share": ratio(r["share"])}
-            for r in rows.to_dict("records")
+            for r in records(rows)
         ]
 
-    companies = summary["company"].head(10).to_dict("records")
+    companies = records(summary["company"].head(10))
     shared = summary["shared"]
     multi = set(shared.company) if not shared.empty else set()
     info = live.drop_duplicates("company").set_index("company")
@@ -140,7 +140,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
                 "funds": list(r["funds"]),
                 "value": money(r["effective_value"]),
             }
-            for r in shared.to_dict("records")
+            for r in records(shared)
         ]
         if not shared.empty
         else [],
@@ -188,7 +188,7 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
                 "approval_date": r["approval_date"],
                 "evidence": r["evidence"],
             }
-            for r in rec.to_dict("records")
+            for r in records(rec)
         ],
         "settled_companies": len(settled),
         "settled_by_region": [{"key": k, "count": v} for k, v in sorted(by_region.items())],
@@ -303,7 +303,7 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
             "dpi": ratio(r["dpi"]),
             "tvpi": ratio(r["tvpi"]),
         }
-        for r in hist.to_dict("records")
+        for r in records(hist)
     ]
     net_rows = list(zip(net.date.tolist(), net.kind.tolist(), net.amount.tolist(), strict=True))
     calls = book.parent_flows
@@ -356,7 +356,7 @@ def horizons_section(book: Book) -> list[dict]:
             "irr": ratio(r["irr"]),
             "reason": r["reason"],
         }
-        for r in table.to_dict("records")
+        for r in records(table)
     ]
 
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fundtrack import analytics as fa
-from fundtrack.services.positions import ZERO, dsum, money, position, ratio, summary_position
+from fundtrack.services.positions import (
+    ZERO,
+    dsum,
+    money,
+    position,
+    ratio,
+    records,
+    summary_position,
+)
 
 #: Terms columns → the threshold names the indicators are checked against.
 THRESHOLD_COLUMNS = {
@@ -44,12 +52,10 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
     codes = entities.code.tolist()
     lp_types = dict(zip(codes, entities.lp_type.tolist(), strict=True))
     sectors = dict(zip(codes, entities.sector.tolist(), strict=True))
-    terms_by_fund = (
-        {t["fund"]: t for t in book.terms.to_dict("records")} if not book.terms.empty else {}
-    )
+    terms_by_fund = {t["fund"]: t for t in records(book.terms)} if not book.terms.empty else {}
     gross_irrs = _gross_irrs(book) if detail else {}
     rows, indicators = [], []
-    for sf in entities[entities.kind == "subfund"].to_dict("records"):
+    for sf in records(entities[entities.kind == "subfund"]):
         code = sf["code"]
         terms = terms_by_fund.get(code)
         c = book.cols("commitments", code)

@@ -8,10 +8,12 @@ report's own ``delta``, so screen and PDF draw the same bars.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from fundtrack.reporting import charts
 from fundtrack.reporting.formatting import delta
+from fundtrack.reporting.quarterly import TOP_SUBFUNDS, rank_subfunds
 from fundtrack.web.formatting import display_name, term
 
 
@@ -28,6 +30,15 @@ def _get(item, name: str, default=None):
 
 def _names(snapshot) -> dict[str, str]:
     return {_get(sf, "code"): display_name(sf) for sf in _get(snapshot, "subfunds") or []}
+
+
+def _abridged(items: list[tuple], others: str) -> list[tuple]:
+    """A long list of (label, share), largest first, as the slices a donut's legend can
+    name: the largest, and one for the rest."""
+    if len(items) <= charts.DONUT_LEGEND:
+        return items
+    head, tail = items[: charts.DONUT_LEGEND - 1], items[charts.DONUT_LEGEND - 1 :]
+    return [*head, (others, sum(share or 0.0 for _, share in tail))]
 
 
 def dashboard_charts(snapshot, lang: str) -> dict[str, Markup]:
@@ -70,13 +81,21 @@ def dashboard_charts(snapshot, lang: str) -> dict[str, Markup]:
             )
             for i in _get(exposure, key) or []
         ]
+        if key == "by_subfund":
+            items = _abridged(items, gettext("Other sub-funds"))
         if items:
             svg = charts.donut(items) if shape == "donut" else charts.exposure_bars(items)
             out[key] = _trusted(svg)
     reinvestment = _get(snapshot, "reinvestment") or {}
+    by_fund = {_get(i, "fund"): i for i in _get(reinvestment, "by_fund") or []}
+    # The sub-funds the dashboard lists, in its order.
+    listed = [_get(sf, "code") for sf in rank_subfunds(_get(snapshot, "subfunds") or [])]
+    if len(listed) <= TOP_SUBFUNDS:
+        listed = list(by_fund)
     bars = [
-        (names.get(_get(i, "fund"), _get(i, "fund")), _get(i, "recognised"), _get(i, "required"))
-        for i in _get(reinvestment, "by_fund") or []
+        (names.get(code, code), _get(by_fund[code], "recognised"), _get(by_fund[code], "required"))
+        for code in listed[:TOP_SUBFUNDS]
+        if code in by_fund
     ]
     if bars:
         out["reinvestment"] = _trusted(charts.progress_bars(bars))

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 
+from fundtrack.reporting.charts import DONUT_LEGEND
 from fundtrack.reporting.quarterly import TOP_SUBFUNDS, rank_subfunds
 from fundtrack.services.snapshot import build_snapshot
 from fundtrack.web import dashboard
@@ -76,3 +77,28 @@ def test_a_small_book_lists_every_subfund_without_the_link(demo_db, as_role):
     table = page.split('<table class="data">', 1)[1].split("</table>", 1)[0]
     assert len(re.findall(r"/funds/([A-Z0-9-]+)\?", table)) == len(subfunds)
     assert "/funds?as_of=" not in page.split('<table class="data">', 1)[0].rsplit("<h2>", 1)[1]
+
+
+def test_charts_of_a_large_book_show_the_largest_and_the_rest(many_subfunds, app):
+    from fundtrack.web.charts_view import dashboard_charts
+
+    shares = [(sf["code"], 1.0 / 24) for sf in many_subfunds]
+    exposure = {"by_subfund": [{"key": code, "share": share} for code, share in shares]}
+    reinvestment = {
+        "by_fund": [
+            {"fund": sf["code"], "recognised": Decimal(1), "required": Decimal(2)}
+            for sf in many_subfunds
+        ]
+    }
+    snapshot = {"subfunds": many_subfunds, "exposure": exposure, "reinvestment": reinvestment}
+    with app.test_request_context("/"):  # Chinese, the default
+        charts = dashboard_charts(snapshot, "zh")
+    donut = str(charts["by_subfund"])
+    assert sum(sf["name"] in donut for sf in many_subfunds) == DONUT_LEGEND - 1
+    assert "其他子基金" in donut
+    bars = str(charts["reinvestment"])
+    expected = [sf["name"] for sf in rank_subfunds(many_subfunds)[:TOP_SUBFUNDS]]
+    positions = [bars.find(name) for name in expected]
+    assert all(p >= 0 for p in positions)
+    assert positions == sorted(positions)
+    assert sum(sf["name"] in bars for sf in many_subfunds) == TOP_SUBFUNDS
