@@ -2,7 +2,7 @@
 
 The database keeps ``flow_tally`` (the sum and count of the live entries of each
 key) on every insert into ``transfer``; see migration 0005. "Live" is what the
-analytics count (``frames._live``): an entry neither reversed nor itself a
+analytics count (``frames.common.live_entries``): an entry neither reversed nor itself a
 reversal, whatever their dates. So the totals as of a date are the table's, less
 the live entries dated after it — usually a few, read from the date index — and
 a dashboard answers in milliseconds on a journal of 100,000 entries.

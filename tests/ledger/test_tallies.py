@@ -2,7 +2,7 @@
 
 Every test compares ``tallies`` (the kept totals less the entries dated after the
 as-of date) with a plain GROUP BY over the journal's live entries, phrased as the
-analytics phrase "live" (``frames._live``): not a reversal, not reversed.
+analytics phrase "live" (``frames.common.live_entries``): not a reversal, not reversed.
 """
 
 from __future__ import annotations
