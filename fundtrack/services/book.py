@@ -211,7 +211,11 @@ def load_book(
             parent_navs=frames.nav_history(s, as_of, fund=parent["code"]),
             latest_navs=latest_navs,
             holdings=frames.holdings(
-                s, as_of, totals=gross_totals, companies=entities[entities.kind == "company"]
+                s,
+                as_of,
+                totals=gross_totals,
+                companies=entities[entities.kind == "company"],
+                known=known,
             ),
             commitments=commitments,
             terms=frames.terms(s, as_of),

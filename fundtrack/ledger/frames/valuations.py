@@ -16,7 +16,7 @@ from fundtrack.ledger.frames.common import (
     FAR_FUTURE,
     to_frame,
 )
-from fundtrack.ledger.frames.flows import flow_totals
+from fundtrack.ledger.frames.flows import entity_kinds, flow_totals
 from fundtrack.ledger.frames.register import entities
 from fundtrack.ledger.models import (
     Entity,
@@ -52,6 +52,13 @@ def _latest_valuations(holder_is_null: bool):
 
 
 @functools.cache
+def _holding_values_query():
+    """(holder id, company id, value, date) of each holding's latest fair value."""
+    latest = _latest_valuations(holder_is_null=False).subquery()
+    return select(latest.c.holder_id, latest.c.entity_id, latest.c.value_cny, latest.c.date)
+
+
+@functools.cache
 def _latest_navs_query():
     query = _latest_valuations(holder_is_null=True).subquery()
     fund = aliased(Entity)
@@ -59,17 +66,6 @@ def _latest_navs_query():
         select(fund.code, query.c.date, query.c.value_cny, query.c.source)
         .join(fund, fund.id == query.c.entity_id)
         .order_by(fund.code)
-    )
-
-
-@functools.cache
-def _holding_values_query():
-    latest = _latest_valuations(holder_is_null=False).subquery()
-    company, holder = aliased(Entity), aliased(Entity)
-    return (
-        select(holder.code, company.code, latest.c.value_cny, latest.c.date)
-        .join(company, company.id == latest.c.entity_id)
-        .join(holder, holder.id == latest.c.holder_id)
     )
 
 
@@ -126,6 +122,7 @@ def holdings(
     *,
     totals: pd.DataFrame | None = None,
     companies: pd.DataFrame | None = None,
+    known: dict[int, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Each fund's holding in each company on ``as_of``.
 
@@ -133,7 +130,8 @@ def holdings(
     value, value_date``, sorted by fund and company. ``value`` is the last fair value
     on or before ``as_of``, or cost less proceeds (not below zero) where no fair value
     was reported yet. ``totals``: ``flow_totals(session, "gross", as_of)`` and
-    ``companies``: ``entities(session)`` when the caller has them already.
+    ``companies``: ``entities(session)`` and ``known``: ``entity_kinds(session)`` when
+    the caller has them already.
     """
     if totals is None:
         totals = flow_totals(session, "gross", as_of)
@@ -152,9 +150,11 @@ def holdings(
             sums[0] -= amount
         elif kind == "proceeds":
             sums[1] += amount
+    if known is None:
+        known = entity_kinds(session)
     values = {
-        (fund, code): (value, day)
-        for fund, code, value, day in session.connection()
+        (known[holder][0], known[company][0]): (value, day)
+        for holder, company, value, day in session.connection()
         .execute(_holding_values_query(), {"as_of": as_of or FAR_FUTURE})
         .all()
     }
