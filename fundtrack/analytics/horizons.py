@@ -104,6 +104,14 @@ def _solve(rows: list[tuple[int, np.ndarray, np.ndarray]]) -> pd.DataFrame:
     return xirr_many_result(frame)
 
 
+def _fill_rates(records: list[dict], solved: pd.DataFrame) -> None:
+    """Each solved rate and reason into its record (indexed by position in `records`)."""
+    for i, rate, reason in zip(solved.index.tolist(), solved["rate"].tolist(),
+                               solved["reason"].tolist(), strict=True):
+        records[i]["irr"] = rate
+        records[i]["reason"] = reason
+
+
 def _with_none(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """Object columns holding None for missing values: pandas would show NaN ("nan")."""
     for column in columns:
@@ -147,12 +155,9 @@ def horizon_irrs(flows: pd.DataFrame, navs: pd.DataFrame, as_of,
                 amounts = np.concatenate(([-start_value], data.amounts[keep], [end_value]))
                 rows.append((len(records), days, amounts))
             records.append(record)
+    _fill_rates(records, _solve(rows))
     table = pd.DataFrame.from_records(records, columns=[
         "fund", "horizon", "start", "start_value", "end_value", "irr", "reason"])
-    solved = _solve(rows)
-    for code, (rate, reason) in zip(solved.index, solved.itertuples(index=False), strict=True):
-        table.at[code, "irr"] = rate
-        table.at[code, "reason"] = reason
     return _with_none(table, ("irr", "reason", "start", "start_value"))
 
 
@@ -185,11 +190,8 @@ def performance_history(flows: pd.DataFrame, navs: pd.DataFrame,
             if ratio:
                 rows.append((len(records) - 1, np.append(data.flow_days[upto], day),
                              np.append(amounts, rolled.value)))
+    _fill_rates(records, _solve(rows))
     table = pd.DataFrame.from_records(records, columns=[
         "fund", "as_of", "paid_in", "distributed", "nav", "nav_age_days", "dpi", "tvpi",
         "irr", "reason"])
-    solved = _solve(rows)
-    for code, (rate, reason) in zip(solved.index, solved.itertuples(index=False), strict=True):
-        table.at[code, "irr"] = rate
-        table.at[code, "reason"] = reason
     return _with_none(table, ("irr", "dpi", "tvpi", "nav_age_days", "reason"))

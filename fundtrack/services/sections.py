@@ -102,18 +102,27 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
     companies = records(summary["company"].head(10))
     shared = summary["shared"]
     multi = set(shared.company) if not shared.empty else set()
-    info = live.drop_duplicates("company").set_index("company")
+    info: dict[str, tuple] = {}  # company → (sector, region, stage), as first listed
     held_by: dict[str, set] = {}
-    for fund, company in zip(live.fund.tolist(), live.company.tolist(), strict=True):
+    for fund, company, *attributes in zip(
+        live.fund.tolist(),
+        live.company.tolist(),
+        live.sector.tolist(),
+        live.region.tolist(),
+        live.stage.tolist(),
+        strict=True,
+    ):
         held_by.setdefault(company, set()).add(fund)
+        info.setdefault(company, tuple(attributes))
+    unknown = (None, None, None)
     top = [
         {
             "code": r["company"],
             "name": names.get(r["company"], r["company"]),
             "name_en": names_en.get(r["company"], r["company"]),
-            "sector": info.sector.get(r["company"]),
-            "region": info.region.get(r["company"]),
-            "stage": info.stage.get(r["company"]),
+            "sector": info.get(r["company"], unknown)[0],
+            "region": info.get(r["company"], unknown)[1],
+            "stage": info.get(r["company"], unknown)[2],
             "value": money(r["effective_value"]),
             "share": ratio(r["share"]),
             "funds": sorted(held_by.get(r["company"], ())),
