@@ -16,11 +16,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.models import Base
 from fundtrack.services.database import init_database
+
+# CI replays the same generated examples on every run (a red CI lands nothing, so it must
+# not depend on the draw); elsewhere hypothesis explores afresh each run, which is how
+# new counterexamples are found, and keeps them in .hypothesis/ to replay.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]

@@ -6,7 +6,6 @@ ratios as float or None); the analytics layer does the maths.
 
 import bisect
 import datetime as dt
-from decimal import Decimal
 
 import pandas as pd
 
@@ -18,25 +17,18 @@ from fundtrack.services.positions import ZERO, dsum, money, position, ratio, rec
 
 def parent_kpis(book: Book, day: dt.date) -> dict:
     code = book.parent["code"]
-    committed = (
-        dsum(book.commitments.amount[(book.commitments.fund == code)])
-        if not book.commitments.empty
-        else ZERO
-    )
+    c = book.cols("commitments", code)
+    if day >= book.as_of:
+        committed = dsum(c["amount"])
+    else:
+        committed = dsum(a for a, d in zip(c["amount"], c.get("date", []), strict=True) if d <= day)
     return position(
-        book.part("net", code),
+        book.cols("net", code),
         book.parent_navs,
         day,
-        committed=committed if day >= book.as_of else _committed_at(book, code, day),
+        committed=committed,
         index=book.index,
     )
-
-
-def _committed_at(book: Book, fund: str, day: dt.date) -> Decimal:
-    c = book.commitments
-    if c.empty:
-        return ZERO
-    return dsum(c.amount[(c.fund == fund) & (c.date <= day)])
 
 
 def lp_rows(book: Book) -> list[dict]:
@@ -288,16 +280,23 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
     return exits, dist
 
 
+def _parent_flows(code: str, net: dict[str, list]) -> pd.DataFrame:
+    """The parent's LP flows as the analytics take them: ``fund, date, amount`` (float)."""
+    return pd.DataFrame(
+        {"fund": code, "date": net["date"], "amount": [float(a) for a in net["amount"]]}
+    )
+
+
 def history_section(book: Book) -> tuple[list[dict], list[dict]]:
     code = book.parent["code"]
-    net = book.part("net", code)
-    if net.empty:
+    net = book.cols("net", code)
+    if not net["date"]:
         return [], []
-    inception = book.parent.get("inception") or min(net.date)
+    inception = book.parent.get("inception") or min(net["date"])
     ends = quarter_ends(inception, book.as_of)
     if not ends or ends[-1] != book.as_of:
         ends.append(book.as_of)
-    flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
+    flows = _parent_flows(code, net)
     navs = book.parent_navs
     navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
     hist = fa.performance_history(flows, navs, ends)
@@ -314,7 +313,7 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
         }
         for r in records(hist)
     ]
-    net_rows = list(zip(net.date.tolist(), net.kind.tolist(), net.amount.tolist(), strict=True))
+    net_rows = list(zip(net["date"], net["kind"], net["amount"], strict=True))
     calls = book.parent_flows
     call_rows = (
         list(zip(calls.date.tolist(), calls.kind.tolist(), calls.amount.tolist(), strict=True))
@@ -351,10 +350,10 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
 
 def horizons_section(book: Book) -> list[dict]:
     code = book.parent["code"]
-    net = book.part("net", code)
-    if net.empty:
+    net = book.cols("net", code)
+    if not net["date"]:
         return []
-    flows = pd.DataFrame({"fund": code, "date": net.date, "amount": [float(a) for a in net.amount]})
+    flows = _parent_flows(code, net)
     navs = book.parent_navs
     navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
     table = fa.horizon_irrs(flows, navs, book.as_of)
@@ -378,14 +377,21 @@ def scorecard_section(book: Book, kpis: dict, subfunds: list[dict], breaches: li
     cash = dsum(s["cash"] for s in subfunds)
     required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
     recognised = dsum(s["reinvest_recognised"] for s in subfunds)
-    lps = book.entities[book.entities.kind == "lp"].set_index("code").lp_type
-    parent_c = book.part("commitments", book.parent["code"])
+    entities = book.entities
+    lps = {
+        code: lp_type
+        for code, kind, lp_type in zip(
+            entities.code.tolist(), entities.kind.tolist(), entities.lp_type.tolist(), strict=True
+        )
+        if kind == "lp"
+    }
+    parent_c = book.cols("commitments", book.parent["code"])
     private = dsum(
         a
-        for i, a in zip(parent_c.investor, parent_c.amount, strict=True)
+        for i, a in zip(parent_c["investor"], parent_c["amount"], strict=True)
         if lps.get(i) == "private"
     )
-    committed = dsum(parent_c.amount)
+    committed = dsum(parent_c["amount"])
     values = {
         "paid_in_ratio": kpis["pic_ratio"],
         "investment_progress": ratio(invested / paid) if paid else None,
