@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Date, bindparam, select, true
 from sqlalchemy.orm import Session, aliased
 
 from fundtrack.ledger.frames.common import (
@@ -26,41 +26,46 @@ from fundtrack.ledger.models import (
 from fundtrack.ledger.money import sql_yuan_float
 
 
+def _lateral(session: Session) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
 @functools.cache
-def _latest_valuations(holder_is_null: bool):
+def _latest_valuations(holder_is_null: bool, lateral: bool):
     """For each (entity, holder) with statements, the latest on or before ``:as_of``.
 
     The latest is the last date, and on that date the last posted row (a restatement).
-    One index seek per key (``ix_valuation_latest``, ``ix_valuation_entity_date``)
-    rather than a grouping of every statement ever made. Built once: statements are
-    cheap to run and comparatively dear to construct.
+    One index seek per key (``ix_valuation_latest``) rather than a grouping of every
+    statement ever made: a LATERAL join where the database has one (PostgreSQL, which
+    otherwise hashes the whole table to match the ids), else the seek's id joined back.
+    Built once: statements are cheap to run and comparatively dear to construct.
     """
     holder = Valuation.holder_id.is_(None) if holder_is_null else Valuation.holder_id.is_not(None)
     keys = select(Valuation.entity_id, Valuation.holder_id).where(holder).distinct().subquery()
     v = aliased(Valuation)
-    latest = (
-        select(v.id)
-        .where(
-            v.entity_id == keys.c.entity_id,
-            v.holder_id.is_(None) if holder_is_null else v.holder_id == keys.c.holder_id,
-            v.date <= bindparam("as_of", type_=Date),
-        )
-        .order_by(v.date.desc(), v.id.desc())
-        .limit(1)
-    ).scalar_subquery()
-    return select(Valuation).where(Valuation.id.in_(select(latest).select_from(keys)))
+    conditions = (
+        v.entity_id == keys.c.entity_id,
+        v.holder_id.is_(None) if holder_is_null else v.holder_id == keys.c.holder_id,
+        v.date <= bindparam("as_of", type_=Date),
+    )
+    newest = (v.date.desc(), v.id.desc())
+    if lateral:
+        latest = select(v).where(*conditions).order_by(*newest).limit(1).lateral("latest")
+        return select(*latest.c).select_from(keys).join(latest, true())
+    latest_id = select(v.id).where(*conditions).order_by(*newest).limit(1).scalar_subquery()
+    return select(Valuation).select_from(keys).join(Valuation, Valuation.id == latest_id)
 
 
 @functools.cache
-def _holding_values_query():
+def _holding_values_query(lateral: bool):
     """(holder id, company id, value, date) of each holding's latest fair value."""
-    latest = _latest_valuations(holder_is_null=False).subquery()
+    latest = _latest_valuations(holder_is_null=False, lateral=lateral).subquery()
     return select(latest.c.holder_id, latest.c.entity_id, latest.c.value_cny, latest.c.date)
 
 
 @functools.cache
-def _latest_navs_query():
-    query = _latest_valuations(holder_is_null=True).subquery()
+def _latest_navs_query(lateral: bool):
+    query = _latest_valuations(holder_is_null=True, lateral=lateral).subquery()
     fund = aliased(Entity)
     return (
         select(fund.code, query.c.date, query.c.value_cny, query.c.source)
@@ -71,7 +76,11 @@ def _latest_navs_query():
 
 def latest_navs(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     """Each fund's last NAV statement on or before ``as_of``: ``fund, date, nav, source``."""
-    rows = session.connection().execute(_latest_navs_query(), {"as_of": as_of or FAR_FUTURE}).all()
+    rows = (
+        session.connection()
+        .execute(_latest_navs_query(_lateral(session)), {"as_of": as_of or FAR_FUTURE})
+        .all()
+    )
     return to_frame(rows, columns=["fund", "date", "nav", "source"])
 
 
@@ -155,7 +164,7 @@ def holdings(
     values = {
         (known[holder][0], known[company][0]): (value, day)
         for holder, company, value, day in session.connection()
-        .execute(_holding_values_query(), {"as_of": as_of or FAR_FUTURE})
+        .execute(_holding_values_query(_lateral(session)), {"as_of": as_of or FAR_FUTURE})
         .all()
     }
     if companies is None:
