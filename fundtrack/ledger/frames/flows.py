@@ -91,16 +91,28 @@ def entity_kinds(session: Session) -> dict[int, tuple[str, str]]:
 def _structure_query(variant: str):
     """The read of ``structure_flows``: ``all`` entries with the parent or an LP; or those
     dated after ``:after`` and, older, the parent's with ``parent``: anyone, ``chosen``:
-    its LPs and the ``:partners``. Ids are bound lists rather than subqueries, so that
-    SQLite reads each side through the index of the side with fewer ids (the parent's)."""
-    holders = bindparam("holders", expanding=True)
+    its LPs and the sub-funds whose codes are ``:subfunds``.
+
+    The parent's id is bound, so SQLite reads the parent's side through its index (one
+    id) rather than every entry of the sub-funds; the other sides are subqueries, so
+    the statement's text stays short and the same (PostgreSQL's driver caches it).
+    """
+    holders = select(Entity.id).where(Entity.kind.in_(("parent", "lp")))
     touching = or_(Transfer.from_id.in_(holders), Transfer.to_id.in_(holders))
     if variant != "all":
         parents = bindparam("parents", expanding=True)
         if variant == "parent":
             older = or_(Transfer.from_id.in_(parents), Transfer.to_id.in_(parents))
         else:
-            partners = bindparam("partners", expanding=True)
+            partners = select(Entity.id).where(
+                or_(
+                    Entity.kind == "lp",
+                    and_(
+                        Entity.kind == "subfund",
+                        Entity.code.in_(bindparam("subfunds", expanding=True)),
+                    ),
+                )
+            )
             older = or_(
                 and_(Transfer.from_id.in_(parents), Transfer.to_id.in_(partners)),
                 and_(Transfer.to_id.in_(parents), Transfer.from_id.in_(partners)),
@@ -146,18 +158,14 @@ def structure_flows(
     if known is None:
         known = entity_kinds(session)
     parents = [i for i, (_, kind) in known.items() if kind == "parent"]
-    lps = [i for i, (_, kind) in known.items() if kind == "lp"]
-    params = {"as_of": as_of or FAR_FUTURE, "holders": parents + lps, "parents": parents}
+    params = {"as_of": as_of or FAR_FUTURE, "parents": parents}
     if others_after is None:
         variant = "all"
     else:
         params["after"] = others_after
         variant = "parent" if subfunds is None else "chosen"
         if subfunds is not None:
-            wanted = set(subfunds)
-            params["partners"] = lps + [
-                i for i, (code, kind) in known.items() if kind == "subfund" and code in wanted
-            ]
+            params["subfunds"] = sorted(subfunds)
     query = _structure_query(variant)
     rows = session.connection().execute(query, params).all()
     code_of = {i: code for i, (code, _) in known.items()}
