@@ -37,8 +37,20 @@ def index():
         (sf for sf in (snapshot.subfunds if snapshot else []) if _stale(sf.get("nav_age_days"))),
         key=lambda sf: (-sf["nav_age_days"], sf["code"]),
     )
+    breaches = snapshot.breaches if snapshot else []
+    # A long list is summed up by indicator; its first rows follow.
+    by_indicator: dict[str, set] = {}
+    for item in breaches:
+        by_indicator.setdefault(item["indicator"], set()).add(item["fund"])
+    breach_summary = sorted(
+        ((indicator, len(funds)) for indicator, funds in by_indicator.items()),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
     return render_template(
         "dashboard.html",
+        breaches=breaches[:TOP_SUBFUNDS],
+        breach_summary=breach_summary if len(breaches) > TOP_SUBFUNDS else [],
+        more_breaches=max(len(breaches) - TOP_SUBFUNDS, 0),
         s=snapshot,
         subfunds=subfunds,
         stale=stale,

@@ -39,7 +39,18 @@ def many_subfunds(demo_db, monkeypatch):
             nav_age_days=200 + i if i % 4 == 0 else 30,
         )
         rows.append(row)
-    fake = dataclasses.replace(real, subfunds=rows)
+    breaches = [
+        {
+            "fund": row["code"],
+            "indicator": "core_sector_share" if i % 3 else "idle_cash_share",
+            "value": 0.1,
+            "threshold": 0.6 if i % 3 else 0.05,
+            "direction": "min" if i % 3 else "max",
+            "breach": True,
+        }
+        for i, row in enumerate(rows)
+    ]
+    fake = dataclasses.replace(real, subfunds=rows, breaches=breaches)
     monkeypatch.setattr(dashboard, "snapshot_or_none", lambda as_of, **_options: fake)
     return rows
 
@@ -102,3 +113,14 @@ def test_charts_of_a_large_book_show_the_largest_and_the_rest(many_subfunds, app
     assert all(p >= 0 for p in positions)
     assert positions == sorted(positions)
     assert sum(sf["name"] in bars for sf in many_subfunds) == TOP_SUBFUNDS
+
+
+def test_a_long_list_of_breaches_is_summed_up_and_abridged(many_subfunds, as_role):
+    page = as_role("board").get(f"/?as_of={AS_OF.isoformat()}").get_data(as_text=True)
+    panel = page.split("<h2>超限事项</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "共 24 项超限" in panel
+    assert "16 支子基金" in panel  # by indicator, largest first
+    assert "8 支子基金" in panel
+    assert panel.index("16 支子基金") < panel.index("8 支子基金")
+    assert panel.count('<tr class="breach">') == TOP_SUBFUNDS
+    assert "另有 9 项见各子基金页面" in panel
