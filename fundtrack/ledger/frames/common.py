@@ -36,6 +36,23 @@ FLOW_FIELDS = (Transfer.id, Transfer.date, Transfer.kind, Transfer.amount_cny, T
 FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
 
 
+def orient(level: str, src_kind: str, dst_kind: str) -> bool | None:
+    """Whether an entry between these kinds of entity runs from the investor to the fund
+    at ``level`` (True), from the fund to the investor (False), or is not of it (None)."""
+    investor_kinds, fund_kinds = LEVELS[level]
+    if src_kind in investor_kinds and dst_kind in fund_kinds:
+        return True
+    if src_kind in fund_kinds and dst_kind in investor_kinds:
+        return False
+    return None
+
+
+def signed(level: str, from_investor: bool, amount):
+    """An entry's amount from the investor's side (paid in = negative); at the gross
+    level, the fund's side of its companies (an investment is negative)."""
+    return -amount if from_investor != (level == "gross") else amount
+
+
 def to_frame(rows, columns: list[str]) -> pd.DataFrame:
     """``rows`` (tuples) as a DataFrame of ``columns``.
 

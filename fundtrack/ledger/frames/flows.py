@@ -22,6 +22,8 @@ from fundtrack.ledger.frames.common import (
     LEVELS,
     between_levels,
     live_entries,
+    orient,
+    signed,
     to_frame,
 )
 from fundtrack.ledger.models import (
@@ -174,15 +176,20 @@ def structure_flows(
     for row_id, day, kind, amount, recallable, src, dst in rows:
         src_kind, dst_kind = kind_of[src], kind_of[dst]
         for level in levels:
-            investor_kinds, fund_kinds = LEVELS[level]
-            if src_kind in investor_kinds and dst_kind in fund_kinds:
-                fund, investor, signed = dst, src, -amount
-            elif src_kind in fund_kinds and dst_kind in investor_kinds:
-                fund, investor, signed = src, dst, amount
-            else:
+            from_investor = orient(level, src_kind, dst_kind)
+            if from_investor is None:
                 continue
+            fund, investor = (dst, src) if from_investor else (src, dst)
             out[level].append(
-                (code_of[fund], code_of[investor], day, kind, signed, recallable, row_id)
+                (
+                    code_of[fund],
+                    code_of[investor],
+                    day,
+                    kind,
+                    signed(level, from_investor, amount),
+                    recallable,
+                    row_id,
+                )
             )
     return {level: to_frame(records, columns=FLOW_COLUMNS) for level, records in out.items()}
 
@@ -215,10 +222,11 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
     )
     records = []
     for s_code, d_code, s_kind, kind, total, first, last in session.execute(query):
-        from_investor = s_kind in investor_kinds
-        negative = from_investor != (level == "gross")
+        from_investor = s_kind in investor_kinds  # the query kept this level's entries only
         fund_code, investor_code = (d_code, s_code) if from_investor else (s_code, d_code)
-        records.append((fund_code, investor_code, kind, -total if negative else total, first, last))
+        records.append(
+            (fund_code, investor_code, kind, signed(level, from_investor, total), first, last)
+        )
     columns = ["fund", "investor", "kind", "amount", "first", "last"]
     return to_frame(records, columns=columns)
 
@@ -235,19 +243,14 @@ def level_totals(
     the running totals instead of the whole journal, in one pass over them.
     """
     records: dict[str, list[tuple]] = {level: [] for level in levels}
-    sides = {level: LEVELS[level] for level in levels}
     for src, dst, kind, amount in rows:
         (src_code, src_kind), (dst_code, dst_kind) = known[src], known[dst]
-        for level, (investor_kinds, fund_kinds) in sides.items():
-            if src_kind in investor_kinds and dst_kind in fund_kinds:
-                from_investor = True
-            elif src_kind in fund_kinds and dst_kind in investor_kinds:
-                from_investor = False
-            else:
+        for level in levels:
+            from_investor = orient(level, src_kind, dst_kind)
+            if from_investor is None:
                 continue
-            negative = from_investor != (level == "gross")
             fund, investor = (dst_code, src_code) if from_investor else (src_code, dst_code)
-            records[level].append((fund, investor, kind, -amount if negative else amount))
+            records[level].append((fund, investor, kind, signed(level, from_investor, amount)))
     columns = ["fund", "investor", "kind", "amount"]
     return {level: to_frame(sorted(found), columns=columns) for level, found in records.items()}
 
@@ -255,7 +258,8 @@ def level_totals(
 def fee_totals_of(
     rows: list[tuple[int, int, str, Decimal]], known: dict[int, tuple[str, str]]
 ) -> dict[str, Decimal]:
-    """``fee_totals`` from ``tallies.tallies`` rows (``known``: id → (code, kind))."""
+    """Fees and expenses paid by each fund, from ``tallies.tallies`` rows: ``{fund code:
+    total}`` (``known``: id → (code, kind))."""
     totals: dict[str, Decimal] = {}
     for src, _dst, kind, amount in rows:
         if kind in ("fee", "expense"):
@@ -311,15 +315,3 @@ def fees(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
         .order_by(Transfer.date)
     ).all()
     return to_frame(rows, columns=["fund", "manager", "date", "kind", "amount"])
-
-
-def fee_totals(session: Session, as_of: dt.date | None = None) -> dict[str, Decimal]:
-    """Fees and expenses paid by each fund, summed exactly in SQL: ``{fund code: total}``."""
-    src = aliased(Entity)
-    rows = session.execute(
-        select(src.code, type_coerce(func.sum(Transfer.amount_cny), Money))
-        .join(src, src.id == Transfer.from_id)
-        .where(live_entries(as_of), Transfer.kind.in_(("fee", "expense")))
-        .group_by(src.code)
-    ).all()
-    return dict(rows)
