@@ -39,6 +39,14 @@ def rank_subfunds(subfunds: list) -> list:
     return sorted(subfunds, key=lambda sf: (-(_get(sf, "committed") or 0), str(_get(sf, "code"))))
 
 
+def listed_subfunds(subfunds: list) -> list:
+    """The sub-funds a page names one by one: every one of a small book, in its order; of a
+    longer one the ``TOP_SUBFUNDS`` largest, largest first."""
+    if len(subfunds) <= TOP_SUBFUNDS:
+        return list(subfunds)
+    return rank_subfunds(subfunds)[:TOP_SUBFUNDS]
+
+
 def _chart(svg: str) -> Markup:
     """An SVG from ``reporting.charts`` as markup: those functions escape every label."""
     return Markup(svg)  # noqa: S704

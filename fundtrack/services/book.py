@@ -15,6 +15,7 @@ from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.scorecards import scorecard_spec
 from fundtrack.ledger.tallies import tallies
+from fundtrack.reporting.quarterly import rank_subfunds
 from fundtrack.services.positions import ZERO, money
 
 DEFAULT_BENCHMARK = "CSI300-SYN"
@@ -243,8 +244,8 @@ def largest_subfunds(
 ) -> list[str]:
     """The ``count`` sub-funds with the largest parent commitment, ties by code.
 
-    The order of ``reporting.quarterly.rank_subfunds`` on snapshot rows (whose
-    ``committed`` is this commitment to the fen), so the dashboard lists exactly these.
+    Ranked by ``reporting.quarterly.rank_subfunds`` on the commitment to the fen, as
+    snapshot rows carry it, so the dashboard lists exactly these.
     """
     committed = dict.fromkeys(subfunds, ZERO)
     if not commitments.empty:
@@ -256,5 +257,5 @@ def largest_subfunds(
         ):
             if investor == parent and fund in committed:
                 committed[fund] += amount
-    ranked = sorted(committed, key=lambda code: (-money(committed[code]), code))
-    return ranked[:count]
+    ranked = rank_subfunds([{"code": code, "committed": money(v)} for code, v in committed.items()])
+    return [row["code"] for row in ranked[:count]]

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from fundtrack.reporting import charts
 from fundtrack.reporting.formatting import delta
-from fundtrack.reporting.quarterly import TOP_SUBFUNDS, rank_subfunds
+from fundtrack.reporting.quarterly import listed_subfunds
 from fundtrack.web.formatting import display_name, term
 
 
@@ -89,12 +89,10 @@ def dashboard_charts(snapshot, lang: str) -> dict[str, Markup]:
     reinvestment = _get(snapshot, "reinvestment") or {}
     by_fund = {_get(i, "fund"): i for i in _get(reinvestment, "by_fund") or []}
     # The sub-funds the dashboard lists, in its order.
-    listed = [_get(sf, "code") for sf in rank_subfunds(_get(snapshot, "subfunds") or [])]
-    if len(listed) <= TOP_SUBFUNDS:
-        listed = list(by_fund)
+    listed = [_get(sf, "code") for sf in listed_subfunds(_get(snapshot, "subfunds") or [])]
     bars = [
         (names.get(code, code), _get(by_fund[code], "recognised"), _get(by_fund[code], "required"))
-        for code in listed[:TOP_SUBFUNDS]
+        for code in listed
         if code in by_fund
     ]
     if bars:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from fundtrack.reporting.quarterly import TOP_SUBFUNDS, rank_subfunds
+from fundtrack.reporting.quarterly import TOP_SUBFUNDS, listed_subfunds
 from fundtrack.web import charts_view
 from fundtrack.web.access import READERS, allow
 from fundtrack.web.as_of import recent_quarter_ends, requested_as_of
@@ -29,9 +29,7 @@ def index():
     charts = charts_view.dashboard_charts(snapshot, current_language()) if snapshot else {}
     # A long book lists its largest sub-funds, as the report's main sections do; every
     # sub-fund is on the fund pages.
-    subfunds = rank_subfunds(snapshot.subfunds)[:TOP_SUBFUNDS] if snapshot else []
-    if snapshot and len(snapshot.subfunds) <= TOP_SUBFUNDS:
-        subfunds = snapshot.subfunds
+    subfunds = listed_subfunds(snapshot.subfunds) if snapshot else []
     # Every sub-fund whose last NAV statement is stale, wherever it ranks.
     stale = sorted(
         (sf for sf in (snapshot.subfunds if snapshot else []) if _stale(sf.get("nav_age_days"))),
