@@ -71,7 +71,12 @@ def _group_rows(flows: pd.DataFrame) -> tuple[np.ndarray, ...]:
         groups, days, amounts = groups[order], days[order], amounts[order]
         starts = _contiguous_runs(groups)
         assert starts is not None
-    labels = groups[starts]
+    return (groups[starts], *_netted(starts, days, amounts))
+
+
+def _netted(starts: np.ndarray, days: np.ndarray, amounts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Start offsets, day numbers and amounts of runs of rows (each run date-ordered)
+    netted by day, and which runs had flows of both signs on one day only."""
     one_day = np.zeros(len(starts), dtype=bool)
     if len(days):
         # Both signs on a single day: `xirr` says so rather than what netting leaves.
@@ -89,7 +94,7 @@ def _group_rows(flows: pd.DataFrame) -> tuple[np.ndarray, ...]:
         amounts = np.add.reduceat(amounts, kept)
         days = days[kept]
         starts = np.searchsorted(kept, starts)
-    return labels, starts, days, amounts, one_day
+    return starts, days, amounts, one_day
 
 
 def _panels(counts: np.ndarray) -> list[np.ndarray]:
@@ -125,37 +130,48 @@ def _rectangles(counts: np.ndarray, groups: np.ndarray, *columns: np.ndarray) ->
     return shaped
 
 
-def xirr_many_result(flows: pd.DataFrame) -> pd.DataFrame:
-    """Rates and reasons for every group of `flows[group, date, amount]`."""
-    labels, starts, days, amounts, one_day = _group_rows(flows)
-    n_groups = len(labels)
+def _solve(
+    starts: np.ndarray, days: np.ndarray, amounts: np.ndarray, one_day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rates (NaN: none) and reasons of the netted runs of rows (see `_netted`)."""
+    n_groups = len(starts)
     rates = np.full(n_groups, np.nan)
     reasons = np.full(n_groups, None, dtype=object)
-    if n_groups:
-        counts = np.diff(np.append(starts, len(amounts)))
-        high = np.maximum.reduceat(amounts, starts)
-        low = np.minimum.reduceat(amounts, starts)
-        reasons[(high <= 0) & (low >= 0)] = REASON_EMPTY
-        reasons[((high > 0) != (low < 0))] = REASON_ONE_SIGN
-        reasons[one_day] = REASON_ONE_DAY
-        solvable = (high > 0) & (low < 0) & ~one_day
-        nonzero = amounts != 0
-        all_nonzero = bool(nonzero.all())
-        if all_nonzero:
-            first = days[starts]  # rows are date-ordered within each group
+    if not n_groups:
+        return rates, reasons
+    counts = np.diff(np.append(starts, len(amounts)))
+    high = np.maximum.reduceat(amounts, starts)
+    low = np.minimum.reduceat(amounts, starts)
+    reasons[(high <= 0) & (low >= 0)] = REASON_EMPTY
+    reasons[((high > 0) != (low < 0))] = REASON_ONE_SIGN
+    reasons[one_day] = REASON_ONE_DAY
+    solvable = (high > 0) & (low < 0) & ~one_day
+    nonzero = amounts != 0
+    all_nonzero = bool(nonzero.all())
+    if all_nonzero:
+        first = days[starts]  # rows are date-ordered within each group
+    else:
+        first = np.minimum.reduceat(np.where(nonzero, days, np.iinfo(np.int64).max), starts)
+    # Few temporaries, in place where possible: fresh large arrays mostly cost page faults.
+    # Day numbers are exact in float64, so this is bit for bit the scalar (d - d0) / 365.
+    t = np.repeat(first.astype(float), counts)
+    np.subtract(days, t, out=t)
+    np.divide(t, DAYS_PER_YEAR, out=t)
+    if not all_nonzero:
+        # Zero flows stay in place (they add nothing) but get t = 0, so no exponent can
+        # overflow into inf * 0.
+        np.multiply(t, nonzero, out=t)
+    scale = np.where(solvable, np.maximum(high, -low), 1.0)
+    for groups in _panels(counts):
+        if len(groups) == 1:
+            # A panel of one group needs no padding: its rows as they are hold what
+            # `_rectangles` would copy, and dividing by the scalar scale is the same division.
+            k = groups[0]
+            if not solvable[k]:
+                continue
+            lo, hi = starts[k], starts[k] + counts[k]
+            t_2d, a_2d = t[None, lo:hi], np.divide(amounts[None, lo:hi], scale[k])
         else:
-            first = np.minimum.reduceat(np.where(nonzero, days, np.iinfo(np.int64).max), starts)
-        # Few temporaries, in place where possible: fresh large arrays mostly cost page faults.
-        # Day numbers are exact in float64, so this is bit for bit the scalar (d - d0) / 365.
-        t = np.repeat(first.astype(float), counts)
-        np.subtract(days, t, out=t)
-        np.divide(t, DAYS_PER_YEAR, out=t)
-        if not all_nonzero:
-            # Zero flows stay in place (they add nothing) but get t = 0, so no exponent can
-            # overflow into inf * 0.
-            np.multiply(t, nonzero, out=t)
-        scale = np.where(solvable, np.maximum(high, -low), 1.0)
-        for groups in _panels(counts):
             t_2d, a_2d = _rectangles(counts, groups, t, amounts)
             # Dividing by the group's scale broadcast over its row gives the same bits as
             # the scalar path's a / max|a|.
@@ -163,23 +179,59 @@ def xirr_many_result(flows: pd.DataFrame) -> pd.DataFrame:
             pick = solvable[groups]
             if not pick.all():
                 groups, t_2d, a_2d = groups[pick], t_2d[pick], a_2d[pick]
-            solved, converged = newton_rates(t_2d, a_2d)
-            rates[groups[converged]] = solved[converged]
-            for k in groups[~converged]:
-                # Rare: Newton wandered off; the scalar path (brackets) decides, as in xirr.
-                lo, hi = starts[k], starts[k] + counts[k]
-                keep = nonzero[lo:hi]
-                result = solve_prepared(t[lo:hi][keep], amounts[lo:hi][keep])
-                rates[k] = np.nan if result.rate is None else result.rate
-                reasons[k] = result.reason
+            if not len(groups):
+                continue
+        solved, converged = newton_rates(t_2d, a_2d)
+        rates[groups[converged]] = solved[converged]
+        for k in groups[~converged]:
+            # Rare: Newton wandered off; the scalar path (brackets) decides, as in xirr.
+            lo, hi = starts[k], starts[k] + counts[k]
+            keep = nonzero[lo:hi]
+            result = solve_prepared(t[lo:hi][keep], amounts[lo:hi][keep])
+            rates[k] = np.nan if result.rate is None else result.rate
+            reasons[k] = result.reason
+    return rates, reasons
+
+
+def xirr_runs(days: np.ndarray, amounts: np.ndarray, counts) -> tuple[list, list]:
+    """Rate (float or None) and reason of each group of rows, as `xirr_many_result` gives them.
+
+    The groups are consecutive runs of `counts` rows (each at least one) of the day numbers
+    `days` and float `amounts`: the same steps without the frames, which cost more than
+    the solve for a few dozen short series.
+    """
+    if not len(counts):
+        return [], []
+    counts = np.asarray(counts, dtype=np.int64)
+    if not np.isfinite(amounts).all():
+        raise ValueError("amounts must be finite numbers")
+    starts = np.cumsum(counts) - counts
+    if len(days) > 1:
+        backwards = days[1:] < days[:-1]
+        backwards[starts[1:] - 1] = False  # a new group may start at an earlier date
+        if backwards.any():
+            order = np.lexsort((days, np.repeat(np.arange(len(counts)), counts)))
+            days, amounts = days[order], amounts[order]
+    rates, reasons = _solve(*_netted(starts, days, amounts))
+    return [None if r != r else r for r in rates.tolist()], reasons.tolist()  # NaN: no rate
+
+
+def xirr_many_result(flows: pd.DataFrame) -> pd.DataFrame:
+    """Rates and reasons for every group of `flows[group, date, amount]`."""
+    labels, *runs = _group_rows(flows)
+    rates, reasons = _solve(*runs)
 
     values = rates.astype(object)
     values[np.isnan(rates)] = None
     name = flows["group"].name
     index = pd.Index(labels, name=name)
     # Explicit object columns: pandas would otherwise turn None into NaN (a "nan" on a page).
-    result = pd.DataFrame({"rate": pd.Series(values, index=index, dtype=object),
-                           "reason": pd.Series(reasons, index=index, dtype=object)})
+    result = pd.DataFrame(
+        {
+            "rate": pd.Series(values, index=index, dtype=object),
+            "reason": pd.Series(reasons, index=index, dtype=object),
+        }
+    )
     if not result.index.is_monotonic_increasing:
         # Labels of mixed types do not sort; they keep first-seen order.
         with contextlib.suppress(TypeError):

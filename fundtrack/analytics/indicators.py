@@ -42,8 +42,27 @@ class IndicatorCheck:
     breach: bool | None
 
 
+def _isna(value) -> bool:
+    """``pd.isna`` of a value known not to be None.
+
+    Facts and thresholds are plain floats: NaN is the one float unequal to itself, and
+    skipping pandas for them keeps a table of a hundred funds' checks cheap.
+    """
+    kind = type(value)
+    if kind is float:
+        return value != value
+    if kind is int:
+        return False
+    return pd.isna(value)
+
+
 def _ratio(numerator, denominator) -> float | None:
-    if numerator is None or denominator is None or pd.isna(numerator) or pd.isna(denominator):
+    if type(numerator) is float and type(denominator) is float:
+        # The usual facts: the general rule below, without its conversions and checks.
+        if numerator != numerator or denominator != denominator or denominator == 0:
+            return None
+        return numerator / denominator
+    if numerator is None or denominator is None or _isna(numerator) or _isna(denominator):
         return None
     denominator = float(denominator)
     return None if denominator == 0 else float(numerator) / denominator
@@ -93,51 +112,101 @@ def private_capital_share(private_capital, committed) -> float | None:
 
 # indicator -> (label, term key, direction, function of facts and terms)
 INDICATORS = {
-    "paid_in_ratio": ("出资到位率", "min_paid_in_ratio", "min",
-                      lambda f, t: paid_in_ratio(f.get("paid_in"), f.get("committed"))),
-    "investment_progress": ("投资进度", "min_investment_progress", "min",
-                            lambda f, t: investment_progress(f.get("invested"), f.get("paid_in"))),
-    "idle_cash_share": ("闲置资金占比", "max_idle_cash_share", "max",
-                        lambda f, t: idle_cash_share(f.get("cash"), f.get("paid_in"))),
-    "leverage": ("资金放大倍数", "min_leverage", "min",
-                 lambda f, t: leverage(f.get("subfund_paid_in"), f.get("parent_paid_in"))),
+    "paid_in_ratio": (
+        "出资到位率",
+        "min_paid_in_ratio",
+        "min",
+        lambda f, t: paid_in_ratio(f.get("paid_in"), f.get("committed")),
+    ),
+    "investment_progress": (
+        "投资进度",
+        "min_investment_progress",
+        "min",
+        lambda f, t: investment_progress(f.get("invested"), f.get("paid_in")),
+    ),
+    "idle_cash_share": (
+        "闲置资金占比",
+        "max_idle_cash_share",
+        "max",
+        lambda f, t: idle_cash_share(f.get("cash"), f.get("paid_in")),
+    ),
+    "leverage": (
+        "资金放大倍数",
+        "min_leverage",
+        "min",
+        lambda f, t: leverage(f.get("subfund_paid_in"), f.get("parent_paid_in")),
+    ),
     "reinvestment_completion": (
-        "返投完成率", "min_reinvestment_completion", "min",
-        lambda f, t: reinvestment_completion(f.get("reinvestment_recognised"),
-                                             t.get("reinvestment_multiple"),
-                                             f.get("parent_contribution"))),
+        "返投完成率",
+        "min_reinvestment_completion",
+        "min",
+        lambda f, t: reinvestment_completion(
+            f.get("reinvestment_recognised"),
+            t.get("reinvestment_multiple"),
+            f.get("parent_contribution"),
+        ),
+    ),
     "core_sector_share": (
-        "核心产业占比", "min_core_sector_share", "min",
-        lambda f, t: core_sector_share(f.get("core_invested"), f.get("invested"))),
+        "核心产业占比",
+        "min_core_sector_share",
+        "min",
+        lambda f, t: core_sector_share(f.get("core_invested"), f.get("invested")),
+    ),
     "single_project_share": (
-        "单一项目集中度", "max_single_project_share", "max",
-        lambda f, t: single_project_share(f.get("largest_investment"), f.get("fund_size"))),
+        "单一项目集中度",
+        "max_single_project_share",
+        "max",
+        lambda f, t: single_project_share(f.get("largest_investment"), f.get("fund_size")),
+    ),
     "private_capital_share": (
-        "社会资本占比", "min_private_capital_share", "min",
-        lambda f, t: private_capital_share(f.get("private_capital"), f.get("committed"))),
+        "社会资本占比",
+        "min_private_capital_share",
+        "min",
+        lambda f, t: private_capital_share(f.get("private_capital"), f.get("committed")),
+    ),
 }
 
 
-def check(indicator: str, label: str, value, threshold, direction: str) -> IndicatorCheck:
-    """Compare one value with its threshold ("min" or "max")."""
+#: ``IndicatorCheck``'s fields, in order: the tuples of ``check_values``.
+CHECK_FIELDS = ("indicator", "label", "value", "threshold", "direction", "breach")
+
+
+def check_values(indicator: str, label: str, value, threshold, direction: str) -> tuple:
+    """``check``'s fields as a plain tuple (``CHECK_FIELDS``), for tables of many checks."""
     if direction not in ("min", "max"):
         raise ValueError("direction must be 'min' or 'max'")
-    if threshold is not None and pd.isna(threshold):
+    if threshold is not None and _isna(threshold):
         threshold = None
     if value is None or threshold is None:
         breach = None
     else:
         breach = value < threshold if direction == "min" else value > threshold
-    return IndicatorCheck(indicator, label, value, None if threshold is None else float(threshold),
-                          direction, breach)
+    return (
+        indicator,
+        label,
+        value,
+        None if threshold is None else float(threshold),
+        direction,
+        breach,
+    )
+
+
+def check(indicator: str, label: str, value, threshold, direction: str) -> IndicatorCheck:
+    """Compare one value with its threshold ("min" or "max")."""
+    return IndicatorCheck(*check_values(indicator, label, value, threshold, direction))
+
+
+def guidance_values(facts: Mapping, terms: Mapping) -> list[tuple]:
+    """``guidance_indicators`` as tuples of ``CHECK_FIELDS``."""
+    return [
+        check_values(name, label, compute(facts, terms), terms.get(term_key), direction)
+        for name, (label, term_key, direction, compute) in INDICATORS.items()
+    ]
 
 
 def guidance_indicators(facts: Mapping, terms: Mapping) -> list[IndicatorCheck]:
     """All guidance-fund indicators of one sub-fund, each against its term threshold."""
-    return [
-        check(name, label, compute(facts, terms), terms.get(term_key), direction)
-        for name, (label, term_key, direction, compute) in INDICATORS.items()
-    ]
+    return [IndicatorCheck(*values) for values in guidance_values(facts, terms)]
 
 
 def guidance_table(facts: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:

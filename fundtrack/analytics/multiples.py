@@ -15,12 +15,30 @@ from collections.abc import Iterable
 
 import numpy as np
 
+#: numpy sums fewer values than this one by one from 0.0 (longer arrays pairwise, which
+#: can round differently), so below it a plain loop gives the very same float.
+_PAIRWISE_FROM = 8
+
+
+def array_sum(values: list[float]) -> float:
+    """``float(np.asarray(values).sum())``: the same float, without an array for a few.
+
+    A position's totals come one at a time, a few values each: an array for each would
+    cost more than the ratios themselves.
+    """
+    if len(values) >= _PAIRWISE_FROM:
+        return float(np.asarray(values, dtype=float).sum())
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
 
 def _total(amounts: Iterable) -> float:
-    values = np.asarray([float(x) for x in amounts], dtype=float)
-    if (values < 0).any():
+    values = [float(x) for x in amounts]
+    if any(value < 0 for value in values):
         raise ValueError("contributions and distributions are positive amounts")
-    return float(values.sum())
+    return array_sum(values)
 
 
 def multiples(contributions: Iterable, distributions: Iterable, nav: float) -> dict:

@@ -14,28 +14,41 @@ summed by the database and come back as ``Decimal``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import Dialect, Select, delete, exists, func, insert, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Dialect,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
 from fundtrack.ledger.chain import lock_head
-from fundtrack.ledger.models import FlowTally, Transfer
+from fundtrack.ledger.models import Entity, FlowTally, Transfer
 from fundtrack.ledger.money import SCALE, Money
 
-__all__ = ["live_sums", "rebuild_tallies", "tallies"]
+__all__ = ["PLANS", "live_sums", "plan_for", "rebuild_tallies", "tallies", "tally_select"]
 
 Key = tuple[int, int, str]
 
 
-def live_sums(after: dt.date | None = None, upto: dt.date | None = None) -> Select:
+def live_sums(after=None, upto=None) -> Select:
     """(from_id, to_id, kind, sum of amount_cny, count) of the live entries, per key.
 
-    ``after``, ``upto``: only the entries dated after, or on or before, that day. This
-    is what ``flow_tally`` must hold (without either); the check and the repair
-    recompute it here.
+    ``after``, ``upto``: only the entries dated after, or on or before, that day (a
+    date or a bound parameter). This is what ``flow_tally`` must hold (without
+    either); the check and the repair recompute it here.
     """
     reversal = aliased(Transfer)
     conditions = [
@@ -54,8 +67,8 @@ def live_sums(after: dt.date | None = None, upto: dt.date | None = None) -> Sele
             Transfer.from_id,
             Transfer.to_id,
             Transfer.kind,
-            func.sum(Transfer.amount_cny),
-            func.count(),
+            func.sum(Transfer.amount_cny).label("amount_cny"),
+            func.count().label("flows"),
         )
         .where(*conditions)
         # Kind first: no index of the journal starts so, and SQLite then reads only the
@@ -64,18 +77,71 @@ def live_sums(after: dt.date | None = None, upto: dt.date | None = None) -> Sele
     )
 
 
-#: The table in key order, its amounts as the driver returns them (see ``_amount_reader``).
-_KEPT = (
-    select(
+#: How the totals as of a date are read: the table as it stands (nothing is dated after
+#: the date), the table less the live entries dated after it, or those up to it summed.
+PLANS = ("kept", "subtract", "upto")
+
+
+@functools.cache
+def tally_select(plan: str) -> Select:
+    """(from_id, to_id, kind, amount_cny) of every key with live entries on or before
+    ``:as_of``, read by ``plan`` (see ``plan_for``); ``amount_cny`` as the column stores
+    it. A statement to run, or to aggregate further in SQL (``frames.holdings``).
+
+    A key whose entries all fall after ``:as_of`` is left out; so is one whose later
+    live entries the table lacks (a broken tally: the check "flow tallies" reports it).
+    """
+    as_of = bindparam("as_of", type_=Date)
+    kept = select(
         FlowTally.from_id,
         FlowTally.to_id,
         FlowTally.kind,
-        type_coerce(FlowTally.amount_cny, NullType()),
+        FlowTally.amount_cny,
         FlowTally.flows,
-    )
-    .where(FlowTally.flows > 0)
-    .order_by(FlowTally.from_id, FlowTally.to_id, FlowTally.kind)
-)
+    ).where(FlowTally.flows > 0)
+    if plan == "kept":
+        found = kept
+    elif plan == "upto":
+        found = live_sums(upto=as_of)
+    elif plan == "subtract":
+        later = live_sums(after=as_of).subquery()
+        rows = union_all(
+            kept,
+            select(
+                later.c.from_id,
+                later.c.to_id,
+                later.c.kind,
+                -later.c.amount_cny,
+                -later.c.flows,
+            ),
+        ).subquery()
+        found = (
+            select(
+                rows.c.from_id,
+                rows.c.to_id,
+                rows.c.kind,
+                type_coerce(func.sum(rows.c.amount_cny), Money).label("amount_cny"),
+                func.sum(rows.c.flows).label("flows"),
+            )
+            .group_by(rows.c.from_id, rows.c.to_id, rows.c.kind)
+            .having(func.sum(rows.c.flows) > 0)
+        )
+    else:
+        raise ValueError(f"no such plan: {plan!r}")
+    columns = found.selected_columns
+    return found.with_only_columns(columns.from_id, columns.to_id, columns.kind, columns.amount_cny)
+
+
+def plan_for(connection, as_of: dt.date | None) -> str:
+    """The cheapest way to read the totals as of ``as_of`` (see ``PLANS``)."""
+    if as_of is None:
+        return "kept"
+    latest = connection.execute(select(func.max(Transfer.date))).scalar()
+    if latest is None or latest <= as_of:
+        return "kept"
+    # Summing what lies before as_of reads fewer entries than taking what lies after it
+    # off the totals when most of the journal lies after it.
+    return "upto" if _mostly_after(connection, as_of) else "subtract"
 
 
 def _amount_reader(dialect: Dialect) -> Callable[[object], Decimal]:
@@ -89,45 +155,35 @@ def _amount_reader(dialect: Dialect) -> Callable[[object], Decimal]:
     return Money().result_processor(dialect, None)
 
 
-def tallies(session: Session, as_of: dt.date | None = None) -> list[tuple[int, int, str, Decimal]]:
+def tallies(
+    session: Session, as_of: dt.date | None = None, *, without: tuple[str, ...] = ()
+) -> list[tuple[int, int, str, Decimal]]:
     """(from_id, to_id, kind, amount_cny) of every key with live entries on or before ``as_of``.
 
     ``as_of`` None: all of them. Otherwise the table's totals less the live entries
-    dated after ``as_of`` (one grouped query, skipped when no entry is dated after
-    it), or, when most of the journal lies after ``as_of``, the live entries up to it
-    summed directly; a key whose entries all fall after ``as_of`` is left out. In key
-    order.
+    dated after ``as_of`` (the table alone when no entry is dated after it), or, when
+    most of the journal lies after ``as_of``, the live entries up to it summed
+    directly; a key whose entries all fall after ``as_of`` is left out. In key order.
+    ``without``: leave out the keys with an entity of these kinds on either side (the
+    dashboard sums the companies' keys in SQL, ``frames.holdings``).
     """
     connection = session.connection()
     amount_of = _amount_reader(connection.dialect)
-    later: dict[Key, tuple[Decimal, int]] = {}
-    if as_of is not None:
-        latest = connection.execute(select(func.max(Transfer.date))).scalar()
-        if latest is not None and latest > as_of and _mostly_after(connection, as_of):
-            # Summing what lies before as_of reads fewer entries than taking what lies
-            # after it off the totals.
-            return sorted(
-                (f, t, k, amount)
-                for f, t, k, amount, flows in connection.execute(live_sums(upto=as_of)).all()
-                if flows > 0
-            )
-        if latest is not None and latest > as_of:
-            later = {
-                (f, t, k): (amount, flows)
-                for f, t, k, amount, flows in connection.execute(live_sums(after=as_of))
-            }
-    kept = connection.execute(_KEPT).all()
-    if not later:
-        return [(f, t, k, amount_of(amount)) for f, t, k, amount, _ in kept]
-    found = []
-    nothing = (Decimal(0), 0)
-    for f, t, k, amount, flows in kept:
-        # A later live entry of a key the table lacks would be a broken tally: the check
-        # ("flow tallies") reports it; here the key simply has nothing on or before as_of.
-        later_amount, later_flows = later.get((f, t, k), nothing)
-        if flows > later_flows:
-            found.append((f, t, k, amount_of(amount) - later_amount))
-    return found
+    query = tally_select(plan_for(connection, as_of))
+    # Amounts as the driver returns them (converted once below, not through ``Money``).
+    raw = query.with_only_columns(
+        *(
+            type_coerce(c, NullType()) if c.key == "amount_cny" else c
+            for c in query.selected_columns
+        )
+    )
+    columns = raw.selected_columns
+    if without:
+        left_out = select(Entity.id).where(Entity.kind.in_(without))
+        raw = raw.where(columns.from_id.not_in(left_out), columns.to_id.not_in(left_out))
+    raw = raw.order_by(columns.from_id, columns.to_id, columns.kind)
+    rows = connection.execute(raw, {"as_of": as_of}).all()  # None: plan "kept", unbound
+    return [(f, t, k, amount_of(amount)) for f, t, k, amount in rows]
 
 
 def _mostly_after(connection, as_of: dt.date) -> bool:

@@ -13,12 +13,18 @@ import pandas as pd
 from fundtrack.ledger import frames
 from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
+from fundtrack.ledger.models import ENTITY_KINDS
 from fundtrack.ledger.scorecards import scorecard_spec
 from fundtrack.ledger.tallies import tallies
 from fundtrack.reporting.quarterly import rank_subfunds
 from fundtrack.services.positions import ZERO, money
 
 DEFAULT_BENCHMARK = "CSI300-SYN"
+
+#: The kinds of entity a book without ``detail`` reads: the companies' attributes are
+#: in the holdings (thousands of companies, where a few hundred funds and investors).
+FUNDS_AND_INVESTORS = tuple(kind for kind in ENTITY_KINDS if kind != "company")
+GROSS_TOTAL_COLUMNS = ["fund", "investor", "kind", "amount", "first", "last"]
 
 
 @dataclass
@@ -31,12 +37,14 @@ class Book:
     net: pd.DataFrame
     parent_flows: pd.DataFrame
     #: A sub-fund's flows with every investor: all with the parent, the others at least
-    #: from its latest NAV statement on (see ``nav_flows``).
+    #: after its latest NAV statement (what its NAV is rolled forward with).
     subfund_flows: pd.DataFrame
     #: ``flow_totals`` of the sub-fund level: every investor's calls and distributions.
     subfund_totals: pd.DataFrame
     #: ``flow_totals`` of the parent level: the parent's calls and distributions.
     parent_totals: pd.DataFrame
+    #: ``flow_totals`` of the gross level, with each key's first and last date (empty in
+    #: a book without ``detail``: the holdings hold each one's invested and proceeds).
     gross_totals: pd.DataFrame
     gross_daily: pd.DataFrame
     parent_navs: pd.DataFrame
@@ -53,13 +61,16 @@ class Book:
     #: The sub-funds whose dated flows with the parent were read (their IRRs, the
     #: parent's calls by quarter); None: all of them.
     listed: frozenset[str] | None = None
+    #: Whether ``entities`` holds the companies too (the dashboard's book reads only the
+    #: funds and investors; a company's attributes are then those in ``holdings``).
+    with_companies: bool = True
     _parts: dict = field(default_factory=dict, repr=False)
 
     def names(self) -> dict[str, str]:
         if "names" not in self._parts:
-            self._parts["names"] = dict(
-                zip(self.entities.code.tolist(), self.entities.name.tolist(), strict=True)
-            )
+            self._parts["names"] = {
+                code: zh for code, zh, _ in self._named(self.entities, "code")
+            } | {code: zh for code, zh, _ in self._companies_named() if code}
         return self._parts["names"]
 
     def names_en(self) -> dict[str, str]:
@@ -67,14 +78,31 @@ class Book:
         if "names_en" not in self._parts:
             self._parts["names_en"] = {
                 code: en if isinstance(en, str) and en else zh
-                for code, zh, en in zip(
-                    self.entities.code.tolist(),
-                    self.entities.name.tolist(),
-                    self.entities.name_en.tolist(),
-                    strict=True,
-                )
+                for code, zh, en in (*self._named(self.entities, "code"), *self._companies_named())
+                if code
             }
         return self._parts["names_en"]
+
+    @staticmethod
+    def _named(frame: pd.DataFrame, key: str) -> list[tuple]:
+        if frame.empty:
+            return []
+        return list(
+            zip(frame[key].tolist(), frame.name.tolist(), frame.name_en.tolist(), strict=True)
+        )
+
+    def _companies_named(self) -> list[tuple]:
+        """(code, name, English name) of the companies held or recognised; the dashboard's
+        book reads no other company (``entities`` then holds the funds and investors)."""
+        if self.with_companies:
+            return []
+        known = set(self.entities.code.tolist())
+        return [
+            row
+            for frame in (self.holdings, self.recognitions)
+            for row in self._named(frame, "company")
+            if row[0] not in known
+        ]
 
     def part(self, name: str, fund: str) -> pd.DataFrame:
         """The rows of frame ``name`` for one fund (split once: the book may be large)."""
@@ -116,16 +144,6 @@ class Book:
         groups = self.cols_of(name)
         return groups.get(fund, self._parts[("cols", name)][1])
 
-    def nav_flows(self, fund: str) -> dict[str, list]:
-        """The flows a sub-fund's NAV is rolled forward with: every investor's, after its
-        latest statement (all of them while it has none)."""
-        flows = self.cols("subfund_flows", fund)
-        statement = self.cols("latest_navs", fund)["date"]
-        if not statement:
-            return flows
-        keep = [i for i, day in enumerate(flows["date"]) if day > statement[-1]]
-        return {name: [values[i] for i in keep] for name, values in flows.items()}
-
     def fee_total(self, fund: str) -> Decimal:
         return self.fee_totals.get(fund, ZERO)
 
@@ -156,7 +174,7 @@ def load_book(
     totals give (see ``subfunds.subfund_rows``).
     """
     with db.read() as s:
-        entities = frames.entities(s)
+        entities = frames.entities(s, None if detail else FUNDS_AND_INVESTORS)
         parents = entities[entities.kind == "parent"]
         if parents.empty:
             raise LookupError("the ledger has no parent fund yet: load the demo or import one")
@@ -171,9 +189,16 @@ def load_book(
                 strict=True,
             )
         )
-        totals = tallies(s, as_of)
-        by_level = frames.level_totals(totals, known, ("gross", "subfund", "parent"))
-        gross_totals = frames.flow_totals(s, "gross", as_of) if detail else by_level["gross"]
+        # The companies' keys are summed per holding in SQL (``frames.holdings``).
+        totals = tallies(s, as_of, without=("company",))
+        by_level = frames.level_totals(totals, known, ("subfund", "parent"))
+        holdings = frames.holdings(s, as_of)
+        # Exits need each holding's first and last flow dates; the dashboard shows none.
+        gross_totals = (
+            frames.flow_totals(s, "gross", as_of)
+            if detail
+            else pd.DataFrame(columns=GROSS_TOTAL_COLUMNS)
+        )
         parent = parents.iloc[0].to_dict()
         latest_navs = frames.latest_navs(s, as_of)
         commitments = frames.commitments(s, as_of)
@@ -211,13 +236,7 @@ def load_book(
             # only its latest statement is used (rolled forward to the as-of date).
             parent_navs=frames.nav_history(s, as_of, fund=parent["code"]),
             latest_navs=latest_navs,
-            holdings=frames.holdings(
-                s,
-                as_of,
-                totals=gross_totals,
-                companies=entities[entities.kind == "company"],
-                known=known,
-            ),
+            holdings=holdings,
             commitments=commitments,
             terms=frames.terms(s, as_of),
             recognitions=frames.recognitions(s, as_of),
@@ -227,6 +246,7 @@ def load_book(
             benchmark_info=benchmark_names(s, chosen) if chosen else {},
             scorecard_spec=spec,
             listed=listed,
+            with_companies=detail,
         )
 
 

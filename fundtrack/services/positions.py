@@ -23,6 +23,12 @@ ZERO = Decimal(0)
 
 def money(value) -> Decimal | None:
     """An analytics float (or a Decimal) as money to the fen; None stays None."""
+    # Exact types first: a snapshot converts thousands of Decimals and floats.
+    kind = type(value)
+    if kind is Decimal:
+        return value.quantize(CENT)
+    if kind is float:
+        return Decimal(repr(round(value, 2))).quantize(CENT) if math.isfinite(value) else None
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -102,13 +108,9 @@ def position(
     nav_flows = (
         flows if nav_flows is None else _upto_columns(columns(nav_flows, FLOW_FIELDS), as_of)
     )
-    kinds, signed = flows["kind"], flows["amount"]
-    contributions = -dsum(a for k, a in zip(kinds, signed, strict=True) if k == "contribution")
-    distributions = dsum(a for k, a in zip(kinds, signed, strict=True) if k == "distribution")
-    recallable = dsum(
-        a
-        for k, a, r in zip(kinds, signed, flows["recallable"], strict=True)
-        if k == "distribution" and r
+    signed = flows["amount"]
+    contributions, distributions, recallable = _flow_sums(
+        flows["kind"], signed, flows["recallable"]
     )
     rolled, nav = _rolled(navs, nav_flows, as_of, nav_share)
     dates = list(flows["date"])
@@ -143,6 +145,20 @@ def summary_position(
     figures["irr_reason"] = reason
     figures.update(pme_figures([], [], as_of, nav, None))
     return figures
+
+
+def _flow_sums(kinds: list, signed: list, recallable: list) -> tuple[Decimal, Decimal, Decimal]:
+    """``(contributions, distributions, recallable distributions)``, positive, in one pass:
+    each the ``dsum`` of its flows in their order."""
+    paid = received = recallable_total = ZERO
+    for kind, amount, can_recall in zip(kinds, signed, recallable, strict=True):
+        if kind == "contribution":
+            paid += amount
+        elif kind == "distribution":
+            received += amount
+            if can_recall:
+                recallable_total += amount
+    return -paid, received, recallable_total
 
 
 def _rolled(navs: dict, nav_flows: dict, as_of: dt.date, share: float | None):

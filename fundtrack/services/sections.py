@@ -64,7 +64,9 @@ def lp_rows(book: Book) -> list[dict]:
 
 def exposure_section(book: Book, stakes: pd.Series) -> dict:
     h = book.holdings
-    if h.empty:
+    values = [float(v) for v in h.value.tolist()] if not h.empty else []
+    live_rows = [i for i, v in enumerate(values) if v > 0]
+    if not live_rows:
         return {
             "total": ZERO,
             "by_sector": [],
@@ -77,51 +79,72 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
             "multi_held": [],
             "companies": 0,
         }
-    live = h.assign(value=[float(v) for v in h.value])
-    live = live[live.value > 0]
-    summary = fa.exposure_summary(
-        live[["fund", "company", "value", "sector", "region", "stage"]], stakes
-    )
+    every = len(live_rows) == len(values)
+    live = {
+        c: (column if every else [column[i] for i in live_rows])
+        for c, column in (
+            ("fund", h.fund.tolist()),
+            ("company", h.company.tolist()),
+            ("value", values),
+            ("sector", h.sector.tolist()),
+            ("region", h.region.tolist()),
+            ("stage", h.stage.tolist()),
+        )
+    }
+    summary = fa.exposure_summary(pd.DataFrame(live), stakes)
     names, names_en = book.names(), book.names_en()
 
     def table(key: str) -> list[dict]:
         rows = summary[key]
         return [
-            {"key": r[key], "value": money(r["effective_value"]), "share": ratio(r["share"])}
-            for r in records(rows)
+            {"key": k, "value": money(v), "share": ratio(share)}
+            for k, v, share in zip(
+                rows[key].tolist(),
+                rows["effective_value"].tolist(),
+                rows["share"].tolist(),
+                strict=True,
+            )
         ]
 
-    companies = records(summary["company"].head(10))
     shared = summary["shared"]
-    multi = set(shared.company) if not shared.empty else set()
-    info: dict[str, tuple] = {}  # company → (sector, region, stage), as first listed
-    held_by: dict[str, set] = {}
-    for fund, company, *attributes in zip(
-        live.fund.tolist(),
-        live.company.tolist(),
-        live.sector.tolist(),
-        live.region.tolist(),
-        live.stage.tolist(),
+    shared_funds = (
+        dict(zip(shared.company.tolist(), shared.funds.tolist(), strict=True))
+        if not shared.empty
+        else {}
+    )
+    # A company's attributes as first listed, and the one fund of a company held once
+    # (the shared ones' funds come with the summary): dicts built from the reversed rows
+    # keep each company's first.
+    first = {
+        company: (fund, sector, region, stage)
+        for company, fund, sector, region, stage in zip(
+            *(reversed(live[c]) for c in ("company", "fund", "sector", "region", "stage")),
+            strict=True,
+        )
+    }
+    top_rows = summary["company"].head(10)
+    top = []
+    for company, value, share in zip(
+        top_rows.company.tolist(),
+        top_rows.effective_value.tolist(),
+        top_rows.share.tolist(),
         strict=True,
     ):
-        held_by.setdefault(company, set()).add(fund)
-        info.setdefault(company, tuple(attributes))
-    unknown = (None, None, None)
-    top = [
-        {
-            "code": r["company"],
-            "name": names.get(r["company"], r["company"]),
-            "name_en": names_en.get(r["company"], r["company"]),
-            "sector": info.get(r["company"], unknown)[0],
-            "region": info.get(r["company"], unknown)[1],
-            "stage": info.get(r["company"], unknown)[2],
-            "value": money(r["effective_value"]),
-            "share": ratio(r["share"]),
-            "funds": sorted(held_by.get(r["company"], ())),
-            "multi": r["company"] in multi,
-        }
-        for r in companies
-    ]
+        fund, sector, region, stage = first[company]
+        top.append(
+            {
+                "code": company,
+                "name": names.get(company, company),
+                "name_en": names_en.get(company, company),
+                "sector": sector,
+                "region": region,
+                "stage": stage,
+                "value": money(value),
+                "share": ratio(share),
+                "funds": list(shared_funds.get(company, (fund,))),
+                "multi": company in shared_funds,
+            }
+        )
     conc = summary["concentration"]
     return {
         "total": money(summary["total"]),
@@ -135,33 +158,46 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
         "companies": int(conc["companies"]),
         "multi_held": [
             {
-                "code": r["company"],
-                "name": names.get(r["company"], r["company"]),
-                "name_en": names_en.get(r["company"], r["company"]),
-                "funds": list(r["funds"]),
-                "value": money(r["effective_value"]),
+                "code": company,
+                "name": names.get(company, company),
+                "name_en": names_en.get(company, company),
+                "funds": list(funds),
+                "value": money(value),
             }
-            for r in records(shared)
-        ]
-        if not shared.empty
-        else [],
+            for company, funds, value in zip(
+                shared.company.tolist(),
+                shared.funds.tolist(),
+                shared.effective_value.tolist(),
+                strict=True,
+            )
+        ],
     }
 
 
 def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
     rec = book.recognitions
     names, names_en = book.names(), book.names_en()
-    companies = book.entities[book.entities.kind == "company"]
-    local = dict(zip(companies.code.tolist(), companies.local.tolist(), strict=True))
-    regions = dict(zip(companies.code.tolist(), companies.region.tolist(), strict=True))
+    h = book.holdings
+    # The companies held (each as first listed), with whether each settled locally.
+    held = (
+        dict(
+            zip(
+                h.company.tolist(),
+                zip(h.local.tolist(), h.region.tolist(), strict=True),
+                strict=True,
+            )
+        )
+        if not h.empty
+        else {}
+    )
     required = dsum(s["reinvest_required"] or ZERO for s in subfunds)
     recognised = dsum(s["reinvest_recognised"] for s in subfunds)
-    held = set(book.holdings.company.tolist()) if not book.holdings.empty else set()
-    settled = [c for c in held if bool(local.get(c, False))]
     by_region: dict[str, int] = {}
-    for c in settled:
-        region = regions.get(c) or "local"
-        by_region[region] = by_region.get(region, 0) + 1
+    settled = 0
+    for local, region in held.values():
+        if local:
+            settled += 1
+            by_region[region or "local"] = by_region.get(region or "local", 0) + 1
     return {
         "required": money(required),
         "recognised": money(recognised),
@@ -191,7 +227,7 @@ def reinvestment_section(book: Book, subfunds: list[dict]) -> dict:
             }
             for r in records(rec)
         ],
-        "settled_companies": len(settled),
+        "settled_companies": settled,
         "settled_by_region": [{"key": k, "count": v} for k, v in sorted(by_region.items())],
     }
 
@@ -280,11 +316,30 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
     return exits, dist
 
 
-def _parent_flows(code: str, net: dict[str, list]) -> pd.DataFrame:
-    """The parent's LP flows as the analytics take them: ``fund, date, amount`` (float)."""
-    return pd.DataFrame(
-        {"fund": code, "date": net["date"], "amount": [float(a) for a in net["amount"]]}
+def _parent_flows(book: Book, net: dict[str, list]) -> tuple[list, list, list, list]:
+    """The parent's LP flows and NAV statements as the analytics take them: flow dates,
+    float amounts, NAV dates, float NAVs."""
+    navs = book.parent_navs
+    return (
+        net["date"],
+        [float(a) for a in net["amount"]],
+        navs.date.tolist(),
+        [float(v) for v in navs.nav],
     )
+
+
+def _quarter_sums(ends: list, starts: list, days, kinds, amounts) -> tuple[list, list]:
+    """Contributions and distributions summed per quarter: a flow counts for ``ends[i]``
+    when it falls in (``starts[i]``, ``ends[i]``]; flows of other kinds count nowhere."""
+    n = len(ends)
+    sums = {"contribution": [ZERO] * n, "distribution": [ZERO] * n}
+    for day, kind, amount in zip(days, kinds, amounts, strict=True):
+        into = sums.get(kind)
+        if into is not None:
+            i = bisect.bisect_left(ends, day)  # the first end on or after the day
+            if i < n and starts[i] < day:
+                into[i] += amount
+    return sums["contribution"], sums["distribution"]
 
 
 def history_section(book: Book) -> tuple[list[dict], list[dict]]:
@@ -296,10 +351,7 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
     ends = quarter_ends(inception, book.as_of)
     if not ends or ends[-1] != book.as_of:
         ends.append(book.as_of)
-    flows = _parent_flows(code, net)
-    navs = book.parent_navs
-    navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
-    hist = fa.performance_history(flows, navs, ends)
+    hist = fa.horizons.performance_history_rows(*_parent_flows(book, net), ends)
     history = [
         {
             "date": r["as_of"],
@@ -311,37 +363,29 @@ def history_section(book: Book) -> tuple[list[dict], list[dict]]:
             "dpi": ratio(r["dpi"]),
             "tvpi": ratio(r["tvpi"]),
         }
-        for r in records(hist)
+        for r in hist
     ]
-    net_rows = list(zip(net["date"], net["kind"], net["amount"], strict=True))
-    calls = book.parent_flows
-    call_rows = (
-        list(zip(calls.date.tolist(), calls.kind.tolist(), calls.amount.tolist(), strict=True))
-        if not calls.empty
-        else []
-    )
-
     # Flows in the quarter that ends (or, for a mid-quarter as-of, runs up to) each end:
     # (start of its quarter - 1 day, end]; each flow is added to its quarter once.
-    bounds = [(parse_quarter(quarter_of(end))[0] - dt.timedelta(days=1), end) for end in ends]
-    sums = {key: [ZERO] * len(ends) for key in ("lc", "ld", "sc", "sd")}
-    for rows, prefix in ((net_rows, "l"), (call_rows, "s")):
-        for day, kind, amount in rows:
-            if kind not in ("contribution", "distribution"):
-                continue
-            i = bisect.bisect_left(ends, day)  # the first end on or after the day
-            if i < len(ends) and bounds[i][0] < day:
-                sums[prefix + kind[0]][i] += amount
+    starts = [parse_quarter(quarter_of(end))[0] - dt.timedelta(days=1) for end in ends]
+    lc, ld = _quarter_sums(ends, starts, net["date"], net["kind"], net["amount"])
+    calls = book.parent_flows
+    if calls.empty:
+        sc = sd = [ZERO] * len(ends)
+    else:
+        sc, sd = _quarter_sums(
+            ends, starts, calls.date.tolist(), calls.kind.tolist(), calls.amount.tolist()
+        )
     # Only some sub-funds' flows were read: their sum would pass for the parent's calls.
     partial = book.listed is not None
     cashflows = [
         {
             "date": end,
             "quarter": quarter_of(end),
-            "lp_contributions": money(-sums["lc"][i]),
-            "lp_distributions": money(sums["ld"][i]),
-            "subfund_calls": None if partial else money(-sums["sc"][i]),
-            "subfund_distributions": None if partial else money(sums["sd"][i]),
+            "lp_contributions": money(-lc[i]),
+            "lp_distributions": money(ld[i]),
+            "subfund_calls": None if partial else money(-sc[i]),
+            "subfund_distributions": None if partial else money(sd[i]),
         }
         for i, end in enumerate(ends)
     ]
@@ -353,10 +397,7 @@ def horizons_section(book: Book) -> list[dict]:
     net = book.cols("net", code)
     if not net["date"]:
         return []
-    flows = _parent_flows(code, net)
-    navs = book.parent_navs
-    navs = pd.DataFrame({"fund": code, "date": navs.date, "nav": [float(v) for v in navs.nav]})
-    table = fa.horizon_irrs(flows, navs, book.as_of)
+    rows = fa.horizons.horizon_irr_rows(*_parent_flows(book, net), book.as_of)
     return [
         {
             "horizon": r["horizon"],
@@ -364,7 +405,7 @@ def horizons_section(book: Book) -> list[dict]:
             "irr": ratio(r["irr"]),
             "reason": r["reason"],
         }
-        for r in records(table)
+        for r in rows
     ]
 
 

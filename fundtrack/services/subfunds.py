@@ -1,5 +1,11 @@
 """Each sub-fund's row in the snapshot: the parent's position in it, its gross results,
 its 返投 progress and its guidance-fund indicators against its terms.
+
+A dashboard shows a hundred sub-funds or more. Each frame of the book is therefore read
+once, in one pass over its few columns a row needs (``_kind_sums``, ``_holding_sums``,
+``_by_fund``...), instead of being split by fund and summed figure by figure. Every sum
+still adds the same Decimals in the same order as ``dsum`` over the fund's rows would,
+so every figure is the same.
 """
 
 from __future__ import annotations
@@ -7,13 +13,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fundtrack import analytics as fa
+from fundtrack.analytics.indicators import CHECK_FIELDS, check_values, guidance_values
 from fundtrack.services.positions import (
     ZERO,
-    dsum,
     money,
     position,
     ratio,
-    records,
     summary_position,
 )
 
@@ -25,6 +30,26 @@ THRESHOLD_COLUMNS = {
     "min_private_share": "min_private_capital_share",
 }
 
+#: The terms columns a row reads (the terms frame has many more).
+TERMS_COLUMNS = (
+    "fund_size",
+    "max_parent_stake",
+    "reinvest_multiple",
+    "reinvest_base",
+    "core_sector",
+    "investment_period_years",
+    "term_years",
+    "fee_rate",
+    "hurdle",
+    "carry",
+    "thresholds",
+    *THRESHOLD_COLUMNS,
+)
+
+#: An indicator row's keys: the fund, then the check's own fields (``CHECK_FIELDS``).
+INDICATOR_KEYS = ("fund", "fund_name", "fund_name_en", *CHECK_FIELDS)
+_BREACH = CHECK_FIELDS.index("breach")
+
 
 def _terms_mapping(terms: dict | None) -> dict:
     if not terms:
@@ -35,8 +60,157 @@ def _terms_mapping(terms: dict | None) -> dict:
     return {k: None if v is None else float(v) for k, v in mapping.items()}
 
 
-def _kind_total(cols: dict[str, list], kind: str) -> Decimal:
-    return dsum(a for k, a in zip(cols["kind"], cols["amount"], strict=True) if k == kind)
+def _terms_by_fund(frame) -> dict[str, dict]:
+    """Each fund's terms (``TERMS_COLUMNS``); the last row wins if a fund had two."""
+    if frame.empty:
+        return {}
+    lists = [frame[name].tolist() for name in TERMS_COLUMNS]
+    return {
+        fund: dict(zip(TERMS_COLUMNS, values, strict=True))
+        for fund, *values in zip(frame["fund"].tolist(), *lists, strict=True)
+    }
+
+
+#: What no fund code equals, not even None: the fund "before" a frame's first row.
+_NO_FUND = object()
+
+
+def _kind_sums(frame, first: str, second: str) -> dict[str, list[Decimal]]:
+    """Per fund, ``[amounts of kind first, amounts of kind second]``, each summed as
+    ``dsum`` would sum the fund's rows (in the frame's order, from ``ZERO``)."""
+    sums: dict[str, list[Decimal]] = {}
+    if frame.empty:
+        return sums
+    # A fund's rows mostly come together: look its sums up only when the fund changes.
+    current, pair = _NO_FUND, None
+    for fund, kind, amount in zip(
+        frame["fund"].tolist(), frame["kind"].tolist(), frame["amount"].tolist(), strict=True
+    ):
+        if kind == first:
+            at = 0
+        elif kind == second:
+            at = 1
+        else:
+            continue
+        if fund != current:
+            pair = sums.get(fund)
+            if pair is None:
+                pair = sums[fund] = [ZERO, ZERO]
+            current = fund
+        pair[at] += amount
+    return sums
+
+
+def _column_sums(frame, column: str) -> dict[str, Decimal]:
+    """Per fund, the ``dsum`` of its rows' ``column``."""
+    sums: dict[str, Decimal] = {}
+    if frame.empty:
+        return sums
+    for fund, amount in zip(frame["fund"].tolist(), frame[column].tolist(), strict=True):
+        sums[fund] = sums.get(fund, ZERO) + amount
+    return sums
+
+
+def _commitment_sums(frame, parent: str, private: set) -> dict[str, list[Decimal]]:
+    """Per fund, ``[committed, by the parent, by private investors]``."""
+    sums: dict[str, list[Decimal]] = {}
+    if frame.empty:
+        return sums
+    for fund, investor, amount in zip(
+        frame["fund"].tolist(), frame["investor"].tolist(), frame["amount"].tolist(), strict=True
+    ):
+        fund_sums = sums.get(fund)
+        if fund_sums is None:
+            fund_sums = sums[fund] = [ZERO, ZERO, ZERO]
+        fund_sums[0] += amount
+        if investor == parent:
+            fund_sums[1] += amount
+        if investor in private:
+            fund_sums[2] += amount
+    return sums
+
+
+def _holding_sums(frame, sectors: dict) -> dict[str, list]:
+    """Per fund, ``[fair value, companies held at a value, invested by company, invested,
+    proceeds]`` (the last two: its gross totals, every holding's flows summed).
+
+    ``sectors`` (company → sector, from the entities) gains the sector in the holdings
+    of each company the entities do not hold: a book read without the companies has
+    their attributes in its holdings only.
+    """
+    sums: dict[str, list] = {}
+    if frame.empty:
+        return sums
+    current, fund_sums = _NO_FUND, None
+    for fund, company, sector, invested, proceeds, value in zip(
+        frame["fund"].tolist(),
+        frame["company"].tolist(),
+        frame["sector"].tolist(),
+        frame["invested"].tolist(),
+        frame["proceeds"].tolist(),
+        frame["value"].tolist(),
+        strict=True,
+    ):
+        if company not in sectors:
+            sectors[company] = sector
+        if fund != current:
+            fund_sums = sums.get(fund)
+            if fund_sums is None:
+                fund_sums = sums[fund] = [ZERO, 0, {}, ZERO, ZERO]
+            current = fund
+        fund_sums[0] += value
+        if value > ZERO:
+            fund_sums[1] += 1
+        # One row per company in a fund's holdings, so this is the per-company invested.
+        fund_sums[2][company] = invested
+        fund_sums[3] += invested
+        fund_sums[4] += proceeds
+    return sums
+
+
+def _by_fund(frame, names: tuple[str, ...]) -> dict[str, dict[str, list]]:
+    """``frame``'s ``names`` columns split by fund, each fund's rows in the frame's order:
+    ``Book.cols`` without the columns no figure here reads."""
+    if frame.empty:
+        return {}
+    rows: dict[str, list[int]] = {}
+    for i, fund in enumerate(frame["fund"].tolist()):
+        at = rows.get(fund)
+        if at is None:
+            rows[fund] = [i]
+        else:
+            at.append(i)
+    columns = [(name, frame[name].tolist()) for name in names]
+    return {
+        fund: {name: [values[i] for i in at] for name, values in columns}
+        for fund, at in rows.items()
+    }
+
+
+def _after_statement(flows: dict[str, list], statements: dict[str, list]) -> dict[str, list]:
+    """The flows a sub-fund's NAV is rolled forward with: every investor's after its
+    latest statement (all of them while it has none)."""
+    if not statements["date"]:
+        return flows
+    last = statements["date"][-1]
+    keep = [i for i, day in enumerate(flows["date"]) if day > last]
+    if len(keep) == len(flows["date"]):
+        return flows
+    return {name: [values[i] for i in keep] for name, values in flows.items()}
+
+
+#: Columns a position reads (``positions.position``): the parent's flows, a fund's NAV
+#: statements and every investor's flows that roll its NAV forward.
+PARENT_FLOW_COLUMNS = ("date", "kind", "amount", "recallable")
+NAV_COLUMNS = ("date", "nav")
+NAV_FLOW_COLUMNS = ("date", "amount")
+
+_NO_FLOW_ROWS = dict.fromkeys(PARENT_FLOW_COLUMNS, ())
+_NO_NAV_ROWS = dict.fromkeys(NAV_COLUMNS, ())
+_NO_NAV_FLOW_ROWS = dict.fromkeys(NAV_FLOW_COLUMNS, ())
+_NO_HOLDINGS = (ZERO, 0, {}, ZERO, ZERO)
+_NO_FLOWS = (ZERO, ZERO)
+_NO_COMMITMENTS = (ZERO, ZERO, ZERO)
 
 
 def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
@@ -49,70 +223,86 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
     """
     parent = book.parent["code"]
     entities = book.entities
-    codes = entities.code.tolist()
-    lp_types = dict(zip(codes, entities.lp_type.tolist(), strict=True))
-    sectors = dict(zip(codes, entities.sector.tolist(), strict=True))
-    terms_by_fund = {t["fund"]: t for t in records(book.terms)} if not book.terms.empty else {}
-    gross_irrs = _gross_irrs(book) if detail else {}
+    codes = entities["code"].tolist()
+    # Codes are unique, so a set of the private investors' says what a code → type map would.
+    private_investors = {
+        code
+        for code, lp_type in zip(codes, entities["lp_type"].tolist(), strict=True)
+        if lp_type == "private"
+    }
+    sectors = dict(zip(codes, entities["sector"].tolist(), strict=True))
+    subfunds = [
+        (code, name, name_en, inception)
+        for code, kind, name, name_en, inception in zip(
+            codes,
+            entities["kind"].tolist(),
+            entities["name"].tolist(),
+            entities["name_en"].tolist(),
+            entities["inception"].tolist(),
+            strict=True,
+        )
+        if kind == "subfund"
+    ]
+    terms_by_fund = _terms_by_fund(book.terms)
+    # One pass over each whole frame: no frame is split by fund for a few sums.
+    commitments = _commitment_sums(book.commitments, parent, private_investors)
+    subfund_totals = _kind_sums(book.subfund_totals, "contribution", "distribution")
+    parent_totals = _kind_sums(book.parent_totals, "contribution", "distribution")
+    holdings = _holding_sums(book.holdings, sectors)
+    gross_irrs = _gross_irrs(book, holdings) if detail else {}
+    recognitions = _column_sums(book.recognitions, "recognised_amount")
+    listed_flows = _by_fund(book.parent_flows, PARENT_FLOW_COLUMNS)
+    statements = _by_fund(book.latest_navs, NAV_COLUMNS)
+    all_flows = _by_fund(book.subfund_flows, NAV_FLOW_COLUMNS)
+    listed, as_of = book.listed, book.as_of
+    # The sub-funds' PMEs are on their own pages and in the report, not the dashboard.
+    index = book.index if detail else None
     rows, indicators = [], []
-    for sf in records(entities[entities.kind == "subfund"]):
-        code = sf["code"]
+    for code, name, name_en, inception in subfunds:
         terms = terms_by_fund.get(code)
-        c = book.cols("commitments", code)
-        total_committed = dsum(c["amount"])
-        parent_committed = dsum(
-            a for i, a in zip(c["investor"], c["amount"], strict=True) if i == parent
-        )
-        private = dsum(
-            a
-            for i, a in zip(c["investor"], c["amount"], strict=True)
-            if lp_types.get(i) == "private"
-        )
-        all_totals = book.cols("subfund_totals", code)
-        parent_totals = book.cols("parent_totals", code)
-        total_paid = -_kind_total(all_totals, "contribution")
-        total_dist = _kind_total(all_totals, "distribution")
-        parent_paid = -_kind_total(parent_totals, "contribution")
+        total_committed, parent_committed, private = commitments.get(code, _NO_COMMITMENTS)
+        total_paid, total_dist = subfund_totals.get(code, _NO_FLOWS)
+        total_paid = -total_paid
+        parent_paid, parent_dist = parent_totals.get(code, _NO_FLOWS)
+        parent_paid = -parent_paid
         if total_paid:
             stake = parent_paid / total_paid
         else:
             stake = parent_committed / total_committed if total_committed else Decimal(0)
-        if book.listed is None or code in book.listed:
+        navs = statements.get(code, _NO_NAV_ROWS)
+        nav_flows = _after_statement(all_flows.get(code, _NO_NAV_FLOW_ROWS), navs)
+        if listed is None or code in listed:
             pos = position(
-                book.cols("parent_flows", code),
-                book.cols("latest_navs", code),
-                book.as_of,
+                listed_flows.get(code, _NO_FLOW_ROWS),
+                navs,
+                as_of,
                 committed=parent_committed,
-                # The sub-funds' PMEs are on their own pages and in the report, not the
-                # dashboard.
-                index=book.index if detail else None,
-                nav_flows=book.nav_flows(code),
+                index=index,
+                nav_flows=nav_flows,
                 nav_share=float(stake),
             )
         else:
             pos = summary_position(
-                book.cols("latest_navs", code),
-                book.as_of,
+                navs,
+                as_of,
                 committed=parent_committed,
                 contributions=parent_paid,
-                distributions=_kind_total(parent_totals, "distribution"),
-                nav_flows=book.nav_flows(code),
+                distributions=parent_dist,
+                nav_flows=nav_flows,
                 nav_share=float(stake),
                 reason="not listed",
             )
-        totals = book.cols("gross_totals", code)
-        invested = -_kind_total(totals, "investment")
-        proceeds = _kind_total(totals, "proceeds")
-        held = book.cols("holdings", code)
-        fair_value = dsum(held["value"])
+        core = terms.get("core_sector") if terms else None
+        fair_value, companies, per_company, invested, proceeds = holdings.get(code, _NO_HOLDINGS)
+        core_invested = ZERO
+        for company, amount in per_company.items():
+            if sectors.get(company) == core:
+                core_invested += amount
+        largest = max(per_company.values(), default=ZERO)
         gross_irr = gross_irrs.get(code)
         fees = book.fee_total(code)
         cash = total_paid - invested - fees + proceeds - total_dist
-        # One row per company in a fund's holdings, so this is the per-company invested.
-        per_company = dict(zip(held["company"], held["invested"], strict=True))
-        core = terms.get("core_sector") if terms else None
-        core_invested = dsum(v for comp, v in per_company.items() if sectors.get(comp) == core)
-        recognised = dsum(book.cols("recognitions", code)["recognised_amount"])
+        recognised = recognitions.get(code, ZERO)
         base = parent_paid
         if terms and terms.get("reinvest_base") == "parent_commitment":
             base = parent_committed
@@ -128,15 +318,14 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
             "reinvestment_recognised": float(recognised),
             "parent_contribution": float(base),
             "core_invested": float(core_invested),
-            "largest_investment": float(max(per_company.values(), default=ZERO)),
+            "largest_investment": float(largest),
             "fund_size": float(terms["fund_size"]) if terms else None,
             "private_capital": float(private),
         }
-        threshold_terms = _terms_mapping(terms)
-        checks = fa.guidance_indicators(facts, threshold_terms)
+        checks = guidance_values(facts, _terms_mapping(terms))
         if terms and terms.get("max_parent_stake") is not None and total_committed:
             checks.append(
-                fa.indicators.check(
+                check_values(
                     "parent_stake",
                     "母基金出资比例",
                     float(parent_committed / total_committed),
@@ -144,22 +333,28 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
                     "max",
                 )
             )
-        for item in checks:
-            indicators.append(
-                {
-                    "fund": code,
-                    "fund_name": sf["name"],
-                    "fund_name_en": sf["name_en"] or sf["name"],
-                    **item.__dict__,
-                }
-            )
+        name_or_en = name_en or name
+        indicators.extend(
+            {
+                "fund": code,
+                "fund_name": name,
+                "fund_name_en": name_or_en,
+                "indicator": indicator,
+                "label": label,
+                "value": value,
+                "threshold": threshold,
+                "direction": direction,
+                "breach": breach,
+            }
+            for indicator, label, value, threshold, direction, breach in checks
+        )
         rows.append(
             {
                 **pos,
                 "code": code,
-                "name": sf["name"],
-                "name_en": sf["name_en"],
-                "inception": sf["inception"],
+                "name": name,
+                "name_en": name_en,
+                "inception": inception,
                 "fund_size": money(terms["fund_size"]) if terms else None,
                 "total_committed": money(total_committed),
                 "total_paid_in": money(total_paid),
@@ -173,7 +368,7 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
                 "cash": money(cash),
                 "gross_irr": ratio(gross_irr),
                 "gross_tvpi": ratio((proceeds + fair_value) / invested) if invested else None,
-                "companies": sum(1 for v in held["value"] if v > 0),
+                "companies": companies,
                 "reinvest_multiple": ratio(multiple),
                 "reinvest_required": money(required),
                 "reinvest_recognised": money(recognised),
@@ -184,20 +379,21 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
                 "fee_rate": ratio(terms["fee_rate"]) if terms else None,
                 "hurdle": ratio(terms["hurdle"]) if terms else None,
                 "carry": ratio(terms["carry"]) if terms else None,
-                "breaches": sum(1 for i in checks if i.breach),
+                "breaches": sum(1 for item in checks if item[_BREACH]),
             }
         )
     return rows, indicators
 
 
-def _gross_irrs(book) -> dict[str, float | None]:
-    """Each sub-fund's gross IRR: its company flows by day, closed by the fair value."""
+def _gross_irrs(book, holdings: dict[str, list]) -> dict[str, float | None]:
+    """Each sub-fund's gross IRR: its company flows by day, closed by the fair value
+    (of ``holdings``, as ``_holding_sums`` gives them)."""
     daily = book.gross_daily
     if daily.empty:
         return {}
     result = {}
     for code, day in book.cols_of("gross_daily").items():
-        fair_value = dsum(book.cols("holdings", code)["value"])
+        fair_value = holdings.get(code, _NO_HOLDINGS)[0]
         result[code] = fa.xirr(
             [*day["date"], book.as_of], [*(float(a) for a in day["amount"]), float(fair_value)]
         )

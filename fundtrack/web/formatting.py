@@ -21,18 +21,17 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_percent,
-    get_locale,
     gettext,
 )
 
 from fundtrack.reporting import formatting as report_format
-from fundtrack.web.i18n import current_language
+from fundtrack.web.i18n import current_language, per_locale
 
 DASH = "—"
 HUNDRED_MILLION = Decimal(100_000_000)
@@ -159,19 +158,10 @@ class _Formats:
 
 def _formats() -> _Formats | None:
     """The ``_Formats`` of the locale Flask-Babel chose for this request (None outside one)."""
-    try:
-        request_globals = g._get_current_object()
-    except RuntimeError:  # no app context: Flask-Babel then uses Babel's process default
-        return None
-    try:
-        # get_locale() keeps its choice in g._flask_babel (refresh() drops it, force_locale()
-        # swaps it): while it is the Locale of the request's _Formats, skip the call's proxies.
-        chosen, formats = request_globals._fundtrack_formats
-        if request_globals._flask_babel.babel_locale is chosen:
-            return formats
-    except AttributeError:
-        pass
-    chosen = get_locale()
+    return per_locale("_fundtrack_formats", _formats_of)
+
+
+def _formats_of(chosen: Locale | None) -> _Formats | None:
     if chosen is None:
         return None
     # Flask-Babel parses a new Locale each request: the app's _Formats go by its name.
@@ -179,7 +169,6 @@ def _formats() -> _Formats | None:
     formats = by_locale.get(str(chosen))
     if formats is None:
         formats = by_locale[str(chosen)] = _Formats(chosen)
-    request_globals._fundtrack_formats = (chosen, formats)
     return formats
 
 

@@ -10,14 +10,19 @@ switch stores the choice in the session and on the user.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, session
-from flask_babel import Babel, Domain, get_locale
+from flask import Flask, g, session
+from flask_babel import Babel, Domain, get_locale, get_translations
 from flask_login import current_user
+
+T = TypeVar("T")
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = ("zh", "en")
@@ -67,9 +72,49 @@ def _locale() -> str:
     return "zh_Hans_CN" if current_language() == "zh" else "en_US"
 
 
+def per_locale(name: str, make: Callable[[Locale | None], T]) -> T | None:
+    """``make(locale)`` for the locale Flask-Babel chose for this request, made once per
+    request and kept in ``g`` as ``name``; None outside an app context.
+
+    A page formats and translates a few hundred values; Flask-Babel finds the domain and
+    the locale for each, through several context proxies, which costs several times the
+    work itself. What is kept stands while Flask-Babel's choice (in ``g._flask_babel``)
+    is the same Locale object: ``refresh()`` drops it, ``force_locale()`` swaps it.
+    """
+    try:
+        request_globals = g._get_current_object()
+    except RuntimeError:
+        return None
+    try:
+        chosen, value = getattr(request_globals, name)
+        if request_globals._flask_babel.babel_locale is chosen:
+            return value
+    except AttributeError:
+        pass
+    chosen = get_locale()
+    value = make(chosen)
+    setattr(request_globals, name, (chosen, value))
+    return value
+
+
+def _catalogue():
+    """The catalogue of the request's locale (Flask-Babel's own lookup outside a request)."""
+    return per_locale("_fundtrack_catalogue", lambda _locale: get_translations()) or (
+        get_translations()
+    )
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     babel = Babel(app, locale_selector=_locale)
     # Flask-Babel caches its default domain in this property: replace it with ours.
     babel.domain_instance = CatalogueDomain()
+    # The templates' _() and friends, as Flask-Babel installs them, through ``_catalogue``.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+    )

@@ -11,21 +11,11 @@ import datetime as dt
 
 import pytest
 
-from fundtrack.services import demo_large
-from fundtrack.services.demo import load_demo
 from fundtrack.services.snapshot import build_snapshot
 
 LISTED = 15
 #: What an unlisted row does without its dated flows (see ``subfunds.subfund_rows``).
 NEEDS_DATED_FLOWS = {"irr", "irr_reason", "recallable", "unfunded"}
-
-
-@pytest.fixture
-def book(db, monkeypatch):
-    monkeypatch.setattr(demo_large, "SUBFUNDS", 18)
-    monkeypatch.setattr(demo_large, "COMPANIES_PER_FUND", 3)
-    load_demo(db, size="large", progress=lambda _m: None)
-    return db
 
 
 @pytest.mark.parametrize(
@@ -37,9 +27,9 @@ def book(db, monkeypatch):
         (dt.date(2016, 6, 30), False),
     ],
 )
-def test_listed_snapshot_matches_the_full_one(book, as_of, abridged):
-    listed = build_snapshot(book, as_of, detail=False, positions_for=LISTED).to_dict()
-    full = build_snapshot(book, as_of, detail=False).to_dict()
+def test_listed_snapshot_matches_the_full_one(cut_demo, as_of, abridged):
+    listed = build_snapshot(cut_demo, as_of, detail=False, positions_for=LISTED).to_dict()
+    full = build_snapshot(cut_demo, as_of, detail=False).to_dict()
     rows = {r["code"]: r for r in full["subfunds"]}
     assert len(rows) == 18
     computed = [r for r in listed["subfunds"] if r["irr_reason"] != "not listed"]

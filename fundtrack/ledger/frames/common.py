@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Integer, and_, cast, func, literal_column, or_
 
 from fundtrack.ledger.models import (
     Transfer,
@@ -51,6 +51,13 @@ def signed(level: str, from_investor: bool, amount):
     """An entry's amount from the investor's side (paid in = negative); at the gross
     level, the fund's side of its companies (an investment is negative)."""
     return -amount if from_investor != (level == "gross") else amount
+
+
+def epoch_days(column, dialect: str):
+    """A date column as the number of days since 1970-01-01, computed by the database."""
+    if dialect == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)
+    return column - literal_column("DATE '1970-01-01'")
 
 
 def to_frame(rows, columns: list[str]) -> pd.DataFrame:

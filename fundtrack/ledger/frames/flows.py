@@ -173,20 +173,26 @@ def structure_flows(
     code_of = {i: code for i, (code, _) in known.items()}
     kind_of = {i: kind for i, (_, kind) in known.items()}
     out: dict[str, list[tuple]] = {level: [] for level in levels}
+    # Each pair of kinds' levels, worked out once: (rows of the level, from the investor).
+    routes: dict[tuple[str, str], list[tuple[list, bool]]] = {}
     for row_id, day, kind, amount, recallable, src, dst in rows:
-        src_kind, dst_kind = kind_of[src], kind_of[dst]
-        for level in levels:
-            from_investor = orient(level, src_kind, dst_kind)
-            if from_investor is None:
-                continue
+        pair = (kind_of[src], kind_of[dst])
+        if pair not in routes:
+            routes[pair] = [
+                (out[level], from_investor)
+                for level in levels
+                if (from_investor := orient(level, *pair)) is not None
+            ]
+        for found, from_investor in routes[pair]:
             fund, investor = (dst, src) if from_investor else (src, dst)
-            out[level].append(
+            found.append(
                 (
                     code_of[fund],
                     code_of[investor],
                     day,
                     kind,
-                    signed(level, from_investor, amount),
+                    # The investor's view: paid in is negative (no level here is gross).
+                    -amount if from_investor else amount,
                     recallable,
                     row_id,
                 )

@@ -92,6 +92,7 @@ def _recognitions_query():
             fund.code,
             company.code,
             company.name,
+            company.name_en,
             Recognition.category,
             Recognition.base_amount,
             Recognition.multiplier,
@@ -113,6 +114,7 @@ def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame
         "fund",
         "company",
         "name",
+        "name_en",
         "category",
         "base_amount",
         "multiplier",
@@ -144,11 +146,9 @@ def _terms_query():
 
 def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code)."""
-    rows = session.connection().execute(_terms_query(), {"as_of": as_of})
-    records = []
-    table = FundTerms.__table__
-    for code, *values in rows:
-        record = {c.name: v for c, v in zip(table.columns, values, strict=True)}
-        record["fund"] = code
-        records.append(record)
-    return pd.DataFrame.from_records(records)
+    rows = session.connection().execute(_terms_query(), {"as_of": as_of}).all()
+    if not rows:
+        return pd.DataFrame()
+    # The code first in the query, last in the frame (after the table's columns).
+    columns = [c.name for c in FundTerms.__table__.columns]
+    return to_frame([(*values, code) for code, *values in rows], columns=[*columns, "fund"])

@@ -8,22 +8,31 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, bindparam, select, true
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from fundtrack.ledger.frames.common import (
-    EPOCH_ORDINAL,
     FAR_FUTURE,
+    epoch_days,
     to_frame,
 )
-from fundtrack.ledger.frames.flows import entity_kinds, flow_totals
-from fundtrack.ledger.frames.register import entities
 from fundtrack.ledger.models import (
     Entity,
     IndexLevel,
     Valuation,
 )
-from fundtrack.ledger.money import sql_yuan_float
+from fundtrack.ledger.money import Money, sql_yuan_float
+from fundtrack.ledger.tallies import plan_for, tally_select
 
 
 def _lateral(session: Session) -> bool:
@@ -54,13 +63,6 @@ def _latest_valuations(holder_is_null: bool, lateral: bool):
         return select(*latest.c).select_from(keys).join(latest, true())
     latest_id = select(v.id).where(*conditions).order_by(*newest).limit(1).scalar_subquery()
     return select(Valuation).select_from(keys).join(Valuation, Valuation.id == latest_id)
-
-
-@functools.cache
-def _holding_values_query(lateral: bool):
-    """(holder id, company id, value, date) of each holding's latest fair value."""
-    latest = _latest_valuations(holder_is_null=False, lateral=lateral).subquery()
-    return select(latest.c.holder_id, latest.c.entity_id, latest.c.value_cny, latest.c.date)
 
 
 @functools.cache
@@ -114,6 +116,7 @@ HOLDING_COLUMNS = [
     "fund",
     "company",
     "name",
+    "name_en",
     "sector",
     "region",
     "stage",
@@ -125,93 +128,124 @@ HOLDING_COLUMNS = [
 ]
 
 
-def holdings(
-    session: Session,
-    as_of: dt.date | None = None,
-    *,
-    totals: pd.DataFrame | None = None,
-    companies: pd.DataFrame | None = None,
-    known: dict[int, tuple[str, str]] | None = None,
-) -> pd.DataFrame:
+@functools.cache
+def _holdings_query(plan: str, lateral: bool):
+    """Each (sub-fund, company) pair with flows on or before ``:as_of``: the codes, the
+    company's attributes, invested and proceeds (summed in SQL from the running totals,
+    ``tallies.tally_select``), and the latest fair value with its date (None if none).
+
+    One statement: the journal's totals per key are grouped into holdings and matched
+    with their latest valuations (an index seek each) by the database, so a book of
+    thousands of holdings returns one row for each and nothing else.
+    """
+    totals = tally_select(plan).subquery()
+    src, dst = aliased(Entity), aliased(Entity)
+    # +1 for a company's payment to a sub-fund (proceeds), -1 the other way round; the
+    # other keys are of other levels. A CASE rather than the kinds' index: the database
+    # then starts from the few thousand totals, not from every company × sub-fund.
+    toward_fund = case(
+        (and_(src.kind == "company", dst.kind == "subfund"), 1),
+        (and_(src.kind == "subfund", dst.kind == "company"), -1),
+    )
+    from_company = toward_fund == 1
+    fund_id = case((from_company, totals.c.to_id), else_=totals.c.from_id)
+    company_id = case((from_company, totals.c.from_id), else_=totals.c.to_id)
+    # The fund's view of its companies: proceeds received are positive.
+    amount = totals.c.amount_cny * toward_fund
+    zero = literal_column("0")
+    pairs = (
+        select(
+            fund_id.label("fund_id"),
+            company_id.label("company_id"),
+            func.sum(case((totals.c.kind == "investment", -amount), else_=zero)).label("invested"),
+            func.sum(case((totals.c.kind == "proceeds", amount), else_=zero)).label("proceeds"),
+        )
+        .select_from(totals)
+        .join(src, src.id == totals.c.from_id)
+        .join(dst, dst.id == totals.c.to_id)
+        .where(toward_fund.is_not(None))
+        .group_by(fund_id, company_id)
+        .subquery()
+    )
+    v = aliased(Valuation)
+    conditions = (
+        v.entity_id == pairs.c.company_id,
+        v.holder_id == pairs.c.fund_id,
+        v.date <= bindparam("as_of", type_=Date),
+    )
+    newest = (v.date.desc(), v.id.desc())
+    fund, company = aliased(Entity), aliased(Entity)
+    if lateral:
+        latest = select(v.value_cny, v.date).where(*conditions).order_by(*newest).limit(1)
+        latest = latest.lateral("latest")
+        value, day = latest.c.value_cny, latest.c.date
+    else:
+        latest_id = select(v.id).where(*conditions).order_by(*newest).limit(1).scalar_subquery()
+        value, day = Valuation.value_cny, Valuation.date
+    query = (
+        select(
+            fund.code,
+            company.code,
+            company.name,
+            company.name_en,
+            company.sector,
+            company.region,
+            company.stage,
+            company.local,
+            type_coerce(pairs.c.invested, Money),
+            type_coerce(pairs.c.proceeds, Money),
+            value,
+            day,
+        )
+        .select_from(pairs)
+        .join(fund, fund.id == pairs.c.fund_id)
+        .join(company, company.id == pairs.c.company_id)
+    )
+    if lateral:
+        return query.outerjoin(latest, true())
+    return query.outerjoin(Valuation, Valuation.id == latest_id)
+
+
+def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     """Each fund's holding in each company on ``as_of``.
 
-    Columns: ``fund, company, name, sector, region, stage, local, invested, proceeds,
-    value, value_date``, sorted by fund and company. ``value`` is the last fair value
-    on or before ``as_of``, or cost less proceeds (not below zero) where no fair value
-    was reported yet. ``totals``: ``flow_totals(session, "gross", as_of)`` and
-    ``companies``: ``entities(session)`` and ``known``: ``entity_kinds(session)`` when
-    the caller has them already.
+    Columns: ``fund, company, name, name_en, sector, region, stage, local, invested,
+    proceeds, value, value_date``, sorted by fund and company. ``value`` is the last
+    fair value on or before ``as_of``, or cost less proceeds (not below zero) where no
+    fair value was reported yet.
     """
-    if totals is None:
-        totals = flow_totals(session, "gross", as_of)
-    if totals.empty:
+    connection = session.connection()
+    query = _holdings_query(plan_for(connection, as_of), _lateral(session))
+    rows = connection.execute(query, {"as_of": as_of or FAR_FUTURE}).all()
+    if not rows:
         return pd.DataFrame(columns=HOLDING_COLUMNS)
-    pairs: dict[tuple[str, str], list[Decimal]] = {}
-    for fund, company, kind, amount in zip(
-        totals.fund.tolist(),
-        totals.investor.tolist(),
-        totals.kind.tolist(),
-        totals.amount.tolist(),
-        strict=True,
-    ):
-        sums = pairs.setdefault((fund, company), [Decimal(0), Decimal(0)])
-        if kind == "investment":
-            sums[0] -= amount
-        elif kind == "proceeds":
-            sums[1] += amount
-    if known is None:
-        known = entity_kinds(session)
-    values = {
-        (known[holder][0], known[company][0]): (value, day)
-        for holder, company, value, day in session.connection()
-        .execute(_holding_values_query(_lateral(session)), {"as_of": as_of or FAR_FUTURE})
-        .all()
-    }
-    if companies is None:
-        companies = entities(session, ("company",))
-    info = {
-        code: rest
-        for code, *rest in zip(
-            companies.code.tolist(),
-            companies.name.tolist(),
-            companies.sector.tolist(),
-            companies.region.tolist(),
-            companies.stage.tolist(),
-            companies.local.tolist(),
-            strict=True,
+    zero = Decimal(0)
+    records = sorted(
+        (
+            *row[:10],
+            row[10] if row[10] is not None else max(row[8] - row[9], zero),
+            row[11],
         )
-    }
-    missing = (None, None, None, None, None)
-    records = []
-    for (fund, code), (invested, proceeds) in sorted(pairs.items()):
-        value, day = values.get((fund, code), (None, None))
-        if value is None:
-            value = max(invested - proceeds, Decimal(0))
-        records.append((fund, code, *info.get(code, missing), invested, proceeds, value, day))
+        for row in rows
+    )
     return to_frame(records, columns=HOLDING_COLUMNS)
 
 
 def index_series(session: Session, code: str) -> pd.Series:
     """A benchmark's levels indexed by date (float: an index level is an analytics input)."""
-    level = sql_yuan_float(IndexLevel.level, session.bind.dialect.name)
-    rows = (
-        session.connection()
-        .execute(
-            select(IndexLevel.date, level)
-            .where(IndexLevel.index_code == code)
-            .order_by(IndexLevel.date)
-        )
-        .all()
+    dialect = session.bind.dialect.name
+    query = (
+        select(epoch_days(IndexLevel.date, dialect), sql_yuan_float(IndexLevel.level, dialect))
+        .where(IndexLevel.index_code == code)
+        .order_by(IndexLevel.date)
     )
-    # Day ordinals: many times faster than numpy or pandas parsing date objects.
-    ordinals = np.fromiter((day.toordinal() for day, _ in rows), np.int64, len(rows))
-    days = (ordinals - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.Series(
-        [value for _, value in rows],
-        index=pd.DatetimeIndex(days),
-        name=code,
-        dtype=float,
-    )
+    # Day numbers and floats, as the database computes them: a few thousand levels are
+    # read without a date or Decimal object made for each.
+    rows = session.connection().execute(query).all()
+    days = np.fromiter((day for day, _ in rows), np.int64, len(rows))
+    levels = np.fromiter((level for _, level in rows), float, len(rows))
+    index = pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[s]"))
+    return pd.Series(levels, index=index, name=code, dtype=float)
 
 
 def index_codes(session: Session) -> list[str]:
