@@ -9,7 +9,7 @@ digits comes back exactly as written. Rounding to fen happens only on display.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger, Numeric, String
@@ -127,6 +127,18 @@ def allocate(
     for i in order[:left]:
         floors[i] += 1
     return [Decimal(f) * quantum for f in floors]
+
+
+def amount_reader(dialect) -> Callable[[object], Decimal]:
+    """Driver value → Decimal, as ``Money`` reads it, without its per-value overhead on SQLite.
+
+    For a column selected without its type (``type_coerce(column, NullType())``): the
+    dashboard reads thousands of amounts, and there the integer of thousandths becomes a
+    Decimal directly (exact; its exponent is −3, as ``Money`` returns it).
+    """
+    if dialect.name == "sqlite":
+        return lambda value: None if value is None else Decimal(value).scaleb(-SCALE)
+    return Money().result_processor(dialect, None)
 
 
 def sql_yuan_float(expression, dialect_name: str):

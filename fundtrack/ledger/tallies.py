@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import (
     Date,
-    Dialect,
     Select,
     bindparam,
     delete,
@@ -36,7 +34,7 @@ from sqlalchemy.types import NullType
 
 from fundtrack.ledger.chain import lock_head
 from fundtrack.ledger.models import Entity, FlowTally, Transfer
-from fundtrack.ledger.money import SCALE, Money
+from fundtrack.ledger.money import Money, amount_reader
 
 __all__ = ["PLANS", "live_sums", "plan_for", "rebuild_tallies", "tallies", "tally_select"]
 
@@ -144,17 +142,6 @@ def plan_for(connection, as_of: dt.date | None) -> str:
     return "upto" if _mostly_after(connection, as_of) else "subtract"
 
 
-def _amount_reader(dialect: Dialect) -> Callable[[object], Decimal]:
-    """Driver value → Decimal, as ``Money`` reads it, without its per-value overhead on SQLite.
-
-    The dashboard reads thousands of keys: there the integer of thousandths becomes a
-    Decimal directly (exact; its exponent is −3, as ``Money`` returns it).
-    """
-    if dialect.name == "sqlite":
-        return lambda value: Decimal(value).scaleb(-SCALE)
-    return Money().result_processor(dialect, None)
-
-
 def tallies(
     session: Session, as_of: dt.date | None = None, *, without: tuple[str, ...] = ()
 ) -> list[tuple[int, int, str, Decimal]]:
@@ -168,7 +155,7 @@ def tallies(
     dashboard sums the companies' keys in SQL, ``frames.holdings``).
     """
     connection = session.connection()
-    amount_of = _amount_reader(connection.dialect)
+    amount_of = amount_reader(connection.dialect)
     query = tally_select(plan_for(connection, as_of))
     # Amounts as the driver returns them (converted once below, not through ``Money``).
     raw = query.with_only_columns(

@@ -4,6 +4,7 @@ live, and rows turned into DataFrames."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import Integer, and_, cast, func, literal_column, or_
@@ -51,6 +52,24 @@ def signed(level: str, from_investor: bool, amount):
     """An entry's amount from the investor's side (paid in = negative); at the gross
     level, the fund's side of its companies (an investment is negative)."""
     return -amount if from_investor != (level == "gross") else amount
+
+
+def date_reader(dialect) -> Callable[[object], dt.date | None]:
+    """Driver value → date, for a column selected without its type: SQLite's ISO text
+    parsed once per distinct day (a few thousand rows hold a few dozen dates)."""
+    if dialect.name != "sqlite":
+        return lambda value: value
+    parsed: dict[str, dt.date] = {}
+
+    def read(value):
+        if value is None:
+            return None
+        day = parsed.get(value)
+        if day is None:
+            day = parsed[value] = dt.date.fromisoformat(value)
+        return day
+
+    return read
 
 
 def epoch_days(column, dialect: str):
