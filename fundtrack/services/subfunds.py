@@ -1,11 +1,9 @@
 """Each sub-fund's row in the snapshot: the parent's position in it, its gross results,
 its 返投 progress and its guidance-fund indicators against its terms.
 
-A dashboard shows a hundred sub-funds or more. Each frame of the book is therefore read
-once, in one pass over its few columns a row needs (``_kind_sums``, ``_holding_sums``,
-``_by_fund``...), instead of being split by fund and summed figure by figure. Every sum
-still adds the same Decimals in the same order as ``dsum`` over the fund's rows would,
-so every figure is the same.
+A dashboard shows a hundred sub-funds or more: each frame of the book is summed per
+fund in one pass (``fund_sums``), instead of being split by fund and summed figure by
+figure; every figure is the same.
 """
 
 from __future__ import annotations
@@ -14,6 +12,14 @@ from decimal import Decimal
 
 from fundtrack import analytics as fa
 from fundtrack.analytics.indicators import CHECK_FIELDS, check_values, guidance_values
+from fundtrack.services.fund_sums import (
+    after_statement,
+    by_fund,
+    column_sums,
+    commitment_sums,
+    holding_sums,
+    kind_sums,
+)
 from fundtrack.services.positions import (
     ZERO,
     money,
@@ -60,7 +66,7 @@ def _terms_mapping(terms: dict | None) -> dict:
     return {k: None if v is None else float(v) for k, v in mapping.items()}
 
 
-def _terms_by_fund(frame) -> dict[str, dict]:
+def _termsby_fund(frame) -> dict[str, dict]:
     """Each fund's terms (``TERMS_COLUMNS``); the last row wins if a fund had two."""
     if frame.empty:
         return {}
@@ -69,134 +75,6 @@ def _terms_by_fund(frame) -> dict[str, dict]:
         fund: dict(zip(TERMS_COLUMNS, values, strict=True))
         for fund, *values in zip(frame["fund"].tolist(), *lists, strict=True)
     }
-
-
-#: What no fund code equals, not even None: the fund "before" a frame's first row.
-_NO_FUND = object()
-
-
-def _kind_sums(frame, first: str, second: str) -> dict[str, list[Decimal]]:
-    """Per fund, ``[amounts of kind first, amounts of kind second]``, each summed as
-    ``dsum`` would sum the fund's rows (in the frame's order, from ``ZERO``)."""
-    sums: dict[str, list[Decimal]] = {}
-    if frame.empty:
-        return sums
-    # A fund's rows mostly come together: look its sums up only when the fund changes.
-    current, pair = _NO_FUND, None
-    for fund, kind, amount in zip(
-        frame["fund"].tolist(), frame["kind"].tolist(), frame["amount"].tolist(), strict=True
-    ):
-        if kind == first:
-            at = 0
-        elif kind == second:
-            at = 1
-        else:
-            continue
-        if fund != current:
-            pair = sums.get(fund)
-            if pair is None:
-                pair = sums[fund] = [ZERO, ZERO]
-            current = fund
-        pair[at] += amount
-    return sums
-
-
-def _column_sums(frame, column: str) -> dict[str, Decimal]:
-    """Per fund, the ``dsum`` of its rows' ``column``."""
-    sums: dict[str, Decimal] = {}
-    if frame.empty:
-        return sums
-    for fund, amount in zip(frame["fund"].tolist(), frame[column].tolist(), strict=True):
-        sums[fund] = sums.get(fund, ZERO) + amount
-    return sums
-
-
-def _commitment_sums(frame, parent: str, private: set) -> dict[str, list[Decimal]]:
-    """Per fund, ``[committed, by the parent, by private investors]``."""
-    sums: dict[str, list[Decimal]] = {}
-    if frame.empty:
-        return sums
-    for fund, investor, amount in zip(
-        frame["fund"].tolist(), frame["investor"].tolist(), frame["amount"].tolist(), strict=True
-    ):
-        fund_sums = sums.get(fund)
-        if fund_sums is None:
-            fund_sums = sums[fund] = [ZERO, ZERO, ZERO]
-        fund_sums[0] += amount
-        if investor == parent:
-            fund_sums[1] += amount
-        if investor in private:
-            fund_sums[2] += amount
-    return sums
-
-
-def _holding_sums(frame, sectors: dict) -> dict[str, list]:
-    """Per fund, ``[fair value, companies held at a value, invested by company, invested,
-    proceeds]`` (the last two: its gross totals, every holding's flows summed).
-
-    ``sectors`` (company → sector, from the entities) gains the sector in the holdings
-    of each company the entities do not hold: a book read without the companies has
-    their attributes in its holdings only.
-    """
-    sums: dict[str, list] = {}
-    if frame.empty:
-        return sums
-    current, fund_sums = _NO_FUND, None
-    for fund, company, sector, invested, proceeds, value in zip(
-        frame["fund"].tolist(),
-        frame["company"].tolist(),
-        frame["sector"].tolist(),
-        frame["invested"].tolist(),
-        frame["proceeds"].tolist(),
-        frame["value"].tolist(),
-        strict=True,
-    ):
-        if company not in sectors:
-            sectors[company] = sector
-        if fund != current:
-            fund_sums = sums.get(fund)
-            if fund_sums is None:
-                fund_sums = sums[fund] = [ZERO, 0, {}, ZERO, ZERO]
-            current = fund
-        fund_sums[0] += value
-        if value > ZERO:
-            fund_sums[1] += 1
-        # One row per company in a fund's holdings, so this is the per-company invested.
-        fund_sums[2][company] = invested
-        fund_sums[3] += invested
-        fund_sums[4] += proceeds
-    return sums
-
-
-def _by_fund(frame, names: tuple[str, ...]) -> dict[str, dict[str, list]]:
-    """``frame``'s ``names`` columns split by fund, each fund's rows in the frame's order:
-    ``Book.cols`` without the columns no figure here reads."""
-    if frame.empty:
-        return {}
-    rows: dict[str, list[int]] = {}
-    for i, fund in enumerate(frame["fund"].tolist()):
-        at = rows.get(fund)
-        if at is None:
-            rows[fund] = [i]
-        else:
-            at.append(i)
-    columns = [(name, frame[name].tolist()) for name in names]
-    return {
-        fund: {name: [values[i] for i in at] for name, values in columns}
-        for fund, at in rows.items()
-    }
-
-
-def _after_statement(flows: dict[str, list], statements: dict[str, list]) -> dict[str, list]:
-    """The flows a sub-fund's NAV is rolled forward with: every investor's after its
-    latest statement (all of them while it has none)."""
-    if not statements["date"]:
-        return flows
-    last = statements["date"][-1]
-    keep = [i for i, day in enumerate(flows["date"]) if day > last]
-    if len(keep) == len(flows["date"]):
-        return flows
-    return {name: [values[i] for i in keep] for name, values in flows.items()}
 
 
 #: Columns a position reads (``positions.position``): the parent's flows, a fund's NAV
@@ -243,17 +121,17 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
         )
         if kind == "subfund"
     ]
-    terms_by_fund = _terms_by_fund(book.terms)
+    terms_by_fund = _termsby_fund(book.terms)
     # One pass over each whole frame: no frame is split by fund for a few sums.
-    commitments = _commitment_sums(book.commitments, parent, private_investors)
-    subfund_totals = _kind_sums(book.subfund_totals, "contribution", "distribution")
-    parent_totals = _kind_sums(book.parent_totals, "contribution", "distribution")
-    holdings = _holding_sums(book.holdings, sectors)
+    commitments = commitment_sums(book.commitments, parent, private_investors)
+    subfund_totals = kind_sums(book.subfund_totals, "contribution", "distribution")
+    parent_totals = kind_sums(book.parent_totals, "contribution", "distribution")
+    holdings = holding_sums(book.holdings, sectors)
     gross_irrs = _gross_irrs(book, holdings) if detail else {}
-    recognitions = _column_sums(book.recognitions, "recognised_amount")
-    listed_flows = _by_fund(book.parent_flows, PARENT_FLOW_COLUMNS)
-    statements = _by_fund(book.latest_navs, NAV_COLUMNS)
-    all_flows = _by_fund(book.subfund_flows, NAV_FLOW_COLUMNS)
+    recognitions = column_sums(book.recognitions, "recognised_amount")
+    listed_flows = by_fund(book.parent_flows, PARENT_FLOW_COLUMNS)
+    statements = by_fund(book.latest_navs, NAV_COLUMNS)
+    all_flows = by_fund(book.subfund_flows, NAV_FLOW_COLUMNS)
     listed, as_of = book.listed, book.as_of
     # The sub-funds' PMEs are on their own pages and in the report, not the dashboard.
     index = book.index if detail else None
@@ -270,7 +148,7 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
         else:
             stake = parent_committed / total_committed if total_committed else Decimal(0)
         navs = statements.get(code, _NO_NAV_ROWS)
-        nav_flows = _after_statement(all_flows.get(code, _NO_NAV_FLOW_ROWS), navs)
+        nav_flows = after_statement(all_flows.get(code, _NO_NAV_FLOW_ROWS), navs)
         if listed is None or code in listed:
             pos = position(
                 listed_flows.get(code, _NO_FLOW_ROWS),
@@ -387,7 +265,7 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
 
 def _gross_irrs(book, holdings: dict[str, list]) -> dict[str, float | None]:
     """Each sub-fund's gross IRR: its company flows by day, closed by the fair value
-    (of ``holdings``, as ``_holding_sums`` gives them)."""
+    (of ``holdings``, as ``fund_sums.holding_sums`` gives them)."""
     daily = book.gross_daily
     if daily.empty:
         return {}

@@ -25,7 +25,7 @@ from fundtrack import analytics as fa
 from fundtrack.analytics import horizons, indicators
 from fundtrack.analytics.dates import to_day
 from fundtrack.ledger import frames
-from fundtrack.services import positions, subfunds
+from fundtrack.services import fund_sums, positions, subfunds
 from fundtrack.services.book import load_book
 from fundtrack.services.positions import CENT, ZERO, dsum, money
 
@@ -62,7 +62,7 @@ def frame(rows: list, columns: list[str]) -> pd.DataFrame:
 @given(st.lists(st.tuples(st.sampled_from(FUNDS), st.sampled_from(KINDS), AMOUNTS), max_size=40))
 @example([("SF-A", "contribution", Decimal("-0.000")), ("SF-A", "distribution", Decimal("-0"))])
 def test_kind_sums_are_dsum_per_fund(rows):
-    got = subfunds._kind_sums(
+    got = fund_sums.kind_sums(
         frame(rows, ["fund", "kind", "amount"]), "contribution", "distribution"
     )
     for fund in FUNDS:
@@ -84,8 +84,8 @@ def test_kind_sums_are_dsum_per_fund(rows):
 )
 def test_commitment_and_column_sums_are_dsum_per_fund(rows):
     data = frame(rows, ["fund", "investor", "amount"])
-    got = subfunds._commitment_sums(data, "P", {"LP-2"})
-    columns = subfunds._column_sums(data, "amount")
+    got = fund_sums.commitment_sums(data, "P", {"LP-2"})
+    columns = fund_sums.column_sums(data, "amount")
     for fund in {f for f, _, _ in rows}:
         mine = [(i, a) for f, i, a in rows if f == fund]
         expected = [
@@ -114,7 +114,7 @@ def test_holding_sums_are_the_generic_figures(rows):
     # CO-4 is no entity: its sector comes from the holdings (the first row that names it).
     sectors = {"CO-1": "digital", "CO-2": "energy", "CO-3": float("nan")}
     known = dict(sectors)
-    got = subfunds._holding_sums(
+    got = fund_sums.holding_sums(
         frame(rows, ["fund", "company", "sector", "invested", "value", "proceeds"]), sectors
     )
     for fund in {r[0] for r in rows}:
@@ -137,8 +137,8 @@ def test_holding_sums_are_the_generic_figures(rows):
     st.dictionaries(st.sampled_from(FUNDS), st.lists(DAYS, max_size=2)),
 )
 def test_by_fund_and_flows_after_statement_are_the_book_s(rows, statements):
-    flows = subfunds._by_fund(frame(rows, ["fund", "date", "amount"]), ("date", "amount"))
-    navs = subfunds._by_fund(
+    flows = fund_sums.by_fund(frame(rows, ["fund", "date", "amount"]), ("date", "amount"))
+    navs = fund_sums.by_fund(
         frame(
             [(f, d, Decimal(1)) for f, days in statements.items() for d in days],
             ["fund", "date", "nav"],
@@ -151,8 +151,8 @@ def test_by_fund_and_flows_after_statement_are_the_book_s(rows, statements):
         assert flows.get(fund, {"date": [], "amount": []}) == expected
         days = statements.get(fund, [])
         assert navs.get(fund, {"date": [], "nav": []})["date"] == days
-        # Book.nav_flows: the flows after the fund's last statement, all while it has none.
-        after = subfunds._after_statement(expected, navs.get(fund, subfunds._NO_NAV_ROWS))
+        # The flows after the fund's last statement, all while it has none.
+        after = fund_sums.after_statement(expected, navs.get(fund, subfunds._NO_NAV_ROWS))
         keep = [r for r in mine if not days or r[1] > days[-1]]
         assert after == {"date": [r[1] for r in keep], "amount": [r[2] for r in keep]}
 
