@@ -346,21 +346,23 @@ def transfers_by_reference(
     yield from session.execute(statement, params)
 
 
+#: What says whether a posted transfer is a draft again (see ``_same``): its key and terms.
+REFERENCE_COLUMNS = (
+    Transfer.from_id,
+    Transfer.to_id,
+    Transfer.reference,
+    Transfer.date,
+    Transfer.kind,
+    Transfer.amount,
+    Transfer.currency,
+)
+
+
 def _existing_by_reference(
     ctx: PostingContext, keyed: dict[tuple[int, int, str], int]
 ) -> dict[tuple[int, int, str], Row]:
     found: dict[tuple[int, int, str], Row] = {}
-    columns = (
-        Transfer.id,
-        Transfer.from_id,
-        Transfer.to_id,
-        Transfer.reference,
-        Transfer.date,
-        Transfer.kind,
-        Transfer.amount,
-        Transfer.currency,
-    )
-    for t in transfers_by_reference(ctx.session, keyed, columns):
+    for t in transfers_by_reference(ctx.session, keyed, (Transfer.id, *REFERENCE_COLUMNS)):
         key = (t.from_id, t.to_id, t.reference)
         if key in keyed:
             found[key] = t

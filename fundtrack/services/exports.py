@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from fundtrack.ledger import frames
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.errors import LedgerError, Problem
+from fundtrack.ledger.frames.common import flow_rows
 from fundtrack.ledger.models import Entity, Transfer
 from fundtrack.ledger.money import REPORTING_CURRENCY
 from fundtrack.ledger.periods import parse_quarter
@@ -104,15 +105,7 @@ def irr_flows(session: Session, parent: str, as_of: dt.date) -> list[dict]:
         ("net", frames.cash_flows(session, "net", as_of, fund=parent)),
         ("parent", frames.cash_flows(session, "parent", as_of)),
     ):
-        for fund, investor, day, kind, amount, recallable in zip(
-            frame.fund.tolist(),
-            frame.investor.tolist(),
-            frame.date.tolist(),
-            frame.kind.tolist(),
-            frame.amount.tolist(),
-            frame.recallable.tolist(),
-            strict=True,
-        ):
+        for fund, investor, day, kind, amount, recallable in flow_rows(frame):
             if level == "parent" and investor != parent:
                 continue
             counterparty = investor if level == "net" else parent

@@ -44,7 +44,12 @@ from fundtrack.ledger.errors import LedgerError, NotFoundError, Problem
 from fundtrack.ledger.journal import post_many, reverse_many
 from fundtrack.ledger.models import ImportBatch, Transfer, utcnow
 from fundtrack.ledger.periods import today
-from fundtrack.ledger.rules import CHUNK, entities_by_code, transfers_by_reference
+from fundtrack.ledger.rules import (
+    CHUNK,
+    REFERENCE_COLUMNS,
+    entities_by_code,
+    transfers_by_reference,
+)
 from fundtrack.ledger.statements import IndexRow, Limits, ParsedRow, Statement, parse_statement
 from fundtrack.ledger.valuations import post_valuations
 
@@ -374,16 +379,7 @@ def already_posted(session: Session, rows: list[ParsedRow]) -> set[int]:
         if d.from_code in entities and d.to_code in entities:
             keyed.setdefault((entities[d.from_code].id, entities[d.to_code].id, d.reference), i)
     found: set[int] = set()
-    columns = (
-        Transfer.from_id,
-        Transfer.to_id,
-        Transfer.reference,
-        Transfer.date,
-        Transfer.kind,
-        Transfer.amount,
-        Transfer.currency,
-    )
-    for t in transfers_by_reference(session, keyed, columns):
+    for t in transfers_by_reference(session, keyed, REFERENCE_COLUMNS):
         i = keyed.get((t.from_id, t.to_id, t.reference))
         if i is None:
             continue

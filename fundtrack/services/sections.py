@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from fundtrack import analytics as fa
+from fundtrack.ledger.frames.common import flow_rows
 from fundtrack.ledger.periods import parse_quarter, quarter_ends, quarter_of
 from fundtrack.services.book import Book
 from fundtrack.services.positions import ZERO, dsum, money, position, ratio, records, sanitise
@@ -284,22 +285,13 @@ def exits_section(book: Book) -> tuple[list[dict], list[dict]]:
     dist = []
     for frame, direction in ((book.parent_flows, "in"), (book.net, "out")):
         groups: dict[tuple, list] = {}
-        if not frame.empty:
-            for fund, investor, day, kind, amount, recallable in zip(
-                frame.fund.tolist(),
-                frame.investor.tolist(),
-                frame.date.tolist(),
-                frame.kind.tolist(),
-                frame.amount.tolist(),
-                frame.recallable.tolist(),
-                strict=True,
-            ):
-                if kind != "distribution" or (direction == "out" and fund != code):
-                    continue
-                key = (day, fund if direction == "in" else investor)
-                entry = groups.setdefault(key, [ZERO, False])
-                entry[0] += amount
-                entry[1] = entry[1] or bool(recallable)
+        for fund, investor, day, kind, amount, recallable in flow_rows(frame):
+            if kind != "distribution" or (direction == "out" and fund != code):
+                continue
+            key = (day, fund if direction == "in" else investor)
+            entry = groups.setdefault(key, [ZERO, False])
+            entry[0] += amount
+            entry[1] = entry[1] or bool(recallable)
         for (day, counterparty), (total, recallable) in sorted(groups.items()):
             dist.append(
                 {

@@ -4,7 +4,7 @@ live, and rows turned into DataFrames."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 from sqlalchemy import Integer, and_, cast, func, literal_column, or_
@@ -77,6 +77,13 @@ def epoch_days(column, dialect: str):
     if dialect == "sqlite":
         return cast(func.julianday(column) - 2440587.5, Integer)
     return column - literal_column("DATE '1970-01-01'")
+
+
+def flow_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """A ``cash_flows`` frame's rows as ``(fund, investor, date, kind, amount, recallable)``."""
+    if frame.empty:
+        return iter(())
+    return zip(*(frame[c].tolist() for c in FLOW_COLUMNS[:6]), strict=True)
 
 
 def to_frame(rows, columns: list[str]) -> pd.DataFrame:
