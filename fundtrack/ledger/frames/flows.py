@@ -152,8 +152,9 @@ def structure_flows(
     are the parent's with its LPs, or with one of ``subfunds`` (all sub-funds when
     None). A sub-fund's NAV is rolled forward from its last statement with every
     investor's flows after it, and its totals come from the running totals: the older
-    flows of the others need not be read at all. ``known``: ``entity_kinds``, when
-    the caller has it.
+    flows of the others need not be read at all, and the ``subfund`` level then holds
+    only the entries after that day (no sub-fund's latest statement is older).
+    ``known``: ``entity_kinds``, when the caller has it.
     """
     if "gross" in levels:
         raise ValueError("the gross level is not read here: see flow_totals and daily_flows")
@@ -173,17 +174,20 @@ def structure_flows(
     code_of = {i: code for i, (code, _) in known.items()}
     kind_of = {i: kind for i, (_, kind) in known.items()}
     out: dict[str, list[tuple]] = {level: [] for level in levels}
-    # Each pair of kinds' levels, worked out once: (rows of the level, from the investor).
-    routes: dict[tuple[str, str], list[tuple[list, bool]]] = {}
+    # Each pair of kinds' levels, worked out once: (rows of the level, from the investor);
+    # for the entries on or before ``others_after``, without the subfund level.
+    routes: dict[tuple[bool, str, str], list[tuple[list, bool]]] = {}
+    older = others_after or dt.date.min
     for row_id, day, kind, amount, recallable, src, dst in rows:
-        pair = (kind_of[src], kind_of[dst])
-        if pair not in routes:
-            routes[pair] = [
+        route = (day <= older, kind_of[src], kind_of[dst])
+        if route not in routes:
+            routes[route] = [
                 (out[level], from_investor)
                 for level in levels
-                if (from_investor := orient(level, *pair)) is not None
+                if (from_investor := orient(level, *route[1:])) is not None
+                and not (route[0] and level == "subfund")
             ]
-        for found, from_investor in routes[pair]:
+        for found, from_investor in routes[route]:
             fund, investor = (dst, src) if from_investor else (src, dst)
             found.append(
                 (
