@@ -84,6 +84,16 @@ def is_storage_failure(error: DBAPIError) -> bool:
     return name.startswith(("SQLITE_FULL", "SQLITE_IOERR"))
 
 
+#: What a bulk write (an import, the demo) fills: the journal, its running totals, valuations.
+BULK_TABLES = ("transfer", "flow_tally", "valuation")
+
+
+def _identifier(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not a table name: {name!r}")
+    return name
+
+
 class Database:
     """The ledger's database: ``read()`` for queries, ``write()`` for one transaction."""
 
@@ -118,6 +128,20 @@ class Database:
             if is_storage_failure(error):
                 raise StorageFullError(detail) from error
             raise
+
+    def refresh_statistics(self, tables: tuple[str, ...] = BULK_TABLES) -> None:
+        """After a bulk write, let PostgreSQL's planner see the tables as they now are.
+
+        Autovacuum analyses a table only after a pause and a share of it changed; until
+        then a journal that grew from nothing to 100,000 entries is planned as it was
+        (a dashboard then scans it whole, where an index answers). SQLite's statements
+        are written for its planner without statistics, and get none.
+        """
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(_identifier(t) for t in tables))
+            connection.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -62,4 +62,5 @@ def load_demo(
 
             counts = SmallDemo(session).build()
         audit.record(session, ACTOR, "demo.load", "demo", size, **counts)
-        return DemoSummary(loaded=True, counts=counts)
+    db.refresh_statistics()
+    return DemoSummary(loaded=True, counts=counts)

@@ -241,8 +241,15 @@ def _run(
             )
     except _RollbackError:
         pass
+    else:
+        if new >= BULK_ROWS:
+            db.refresh_statistics()
     problems.sort(key=lambda p: p.row or 0)
     return new, duplicates, problems
+
+
+#: A batch of this many new rows or more has the planner's statistics refreshed after it.
+BULK_ROWS = 10_000
 
 
 @contextlib.contextmanager
