@@ -137,7 +137,8 @@ def amount_reader(dialect) -> Callable[[object], Decimal]:
     Decimal directly (exact; its exponent is −3, as ``Money`` returns it).
     """
     if dialect.name == "sqlite":
-        return lambda value: None if value is None else Decimal(value).scaleb(-SCALE)
+        # An exact product: the integer's digits with the exponent −3, as scaleb(-3) gives.
+        return lambda value: None if value is None else Decimal(value) * QUANTUM
     return Money().result_processor(dialect, None)
 
 
