@@ -5,7 +5,8 @@ sync worker on 127.0.0.1, logs in as a manager created through
 ``services.accounts.create_user``, then measures
 
 * p50 / p99 of sequential requests to ``/`` (uncached: every request builds the
-  snapshot; a couple of warm-up requests first), goal p50 <= 50 ms;
+  snapshot; a couple of warm-up requests first), goal p50 <= 50 ms, and the p50 of
+  each part the worker reports in its Server-Timing header (snapshot, charts, render);
 * requests per second of that one worker under a bounded Python thread-pool load
   generator (a few keep-alive connections on 127.0.0.1, bounded in time and count),
   goal >= 20 req/s per worker;
@@ -125,6 +126,8 @@ class Client:
     def __init__(self, port: int, cookie: str = ""):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.cookie = cookie
+        #: The parts of each response's Server-Timing header: {part: [ms, ...]}.
+        self.parts: dict[str, list[float]] = {}
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
         headers = {"Cookie": self.cookie} if self.cookie else {}
@@ -136,6 +139,10 @@ class Client:
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
                 self.cookie = value.split(";", 1)[0]
+            if header.lower() == "server-timing":
+                for part in value.split(","):
+                    name, _, duration = part.strip().partition(";dur=")
+                    self.parts.setdefault(name, []).append(float(duration))
         return response.status, text
 
     def login(self) -> str:
@@ -199,7 +206,9 @@ def measure(label: str, url: str, args: argparse.Namespace) -> None:
         cookie = client.login()
         for _ in range(2):
             client.timed_get(path)  # warm-up: imports, templates, the first connection
+        client.parts.clear()
         times = [client.timed_get(path) * 1000 for _ in range(args.requests)]
+        parts = {name: statistics.median(values) for name, values in client.parts.items()}
         # The peer: the same worker, session and connection serving the stylesheet, i.e.
         # what gunicorn and Flask cost a request before the dashboard does any work.
         floor = [client.timed_get(PEER, "{") * 1000 for _ in range(args.requests)]
@@ -214,6 +223,11 @@ def measure(label: str, url: str, args: argparse.Namespace) -> None:
         f"min {min(times):.0f} ms  (goal p50 <= {P50_GOAL_MS:.0f} ms: "
         f"{'met' if p50 <= P50_GOAL_MS else 'NOT met'})"
     )
+    if parts:
+        print(
+            "  of which, by the worker's Server-Timing (p50): "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in parts.items())
+        )
     print(
         f"  peer, GET {PEER} on the same worker: p50 {peer:.1f} ms; "
         f"the dashboard takes {p50 / peer:.0f}x the framework's floor"

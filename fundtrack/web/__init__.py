@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from fundtrack import get_db
 from fundtrack.ledger.errors import BusyError, UnavailableError
 from fundtrack.services import portfolio
-from fundtrack.web import access, formatting, i18n
+from fundtrack.web import access, formatting, i18n, timing
 from fundtrack.web.forms import ActionForm, LanguageForm
 
 
@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     access.init_app(app)
     formatting.init_app(app)
+    timing.init_app(app)
     app.context_processor(_context)
     for module in (auth, dashboard, funds, ledger, imports, reports, admin):
         app.register_blueprint(module.bp)

@@ -10,6 +10,7 @@ from fundtrack.web.access import READERS, allow
 from fundtrack.web.as_of import recent_quarter_ends, requested_as_of
 from fundtrack.web.figures import snapshot_or_none
 from fundtrack.web.i18n import current_language
+from fundtrack.web.timing import timed
 
 bp = Blueprint("dashboard", __name__)
 
@@ -26,7 +27,8 @@ def _stale(age: int | None) -> bool:
 def index():
     as_of = requested_as_of()
     snapshot = snapshot_or_none(as_of, detail=False, positions_for=TOP_SUBFUNDS)
-    charts = charts_view.dashboard_charts(snapshot, current_language()) if snapshot else {}
+    with timed("charts"):
+        charts = charts_view.dashboard_charts(snapshot, current_language()) if snapshot else {}
     # A long book lists its largest sub-funds, as the report's main sections do; every
     # sub-fund is on the fund pages.
     subfunds = listed_subfunds(snapshot.subfunds) if snapshot else []
@@ -44,16 +46,17 @@ def index():
         ((indicator, len(funds)) for indicator, funds in by_indicator.items()),
         key=lambda pair: (-pair[1], pair[0]),
     )
-    return render_template(
-        "dashboard.html",
-        breaches=breaches[:TOP_SUBFUNDS],
-        breach_summary=breach_summary if len(breaches) > TOP_SUBFUNDS else [],
-        more_breaches=max(len(breaches) - TOP_SUBFUNDS, 0),
-        s=snapshot,
-        subfunds=subfunds,
-        stale=stale,
-        stale_days=STALE_NAV_DAYS,
-        charts=charts,
-        as_of=as_of,
-        quarter_ends=recent_quarter_ends(as_of),
-    )
+    with timed("render"):
+        return render_template(
+            "dashboard.html",
+            breaches=breaches[:TOP_SUBFUNDS],
+            breach_summary=breach_summary if len(breaches) > TOP_SUBFUNDS else [],
+            more_breaches=max(len(breaches) - TOP_SUBFUNDS, 0),
+            s=snapshot,
+            subfunds=subfunds,
+            stale=stale,
+            stale_days=STALE_NAV_DAYS,
+            charts=charts,
+            as_of=as_of,
+            quarter_ends=recent_quarter_ends(as_of),
+        )

@@ -8,6 +8,7 @@ from flask import current_app, g
 
 from fundtrack import get_db
 from fundtrack.services.snapshot import build_snapshot
+from fundtrack.web.timing import timed
 
 
 def snapshot_or_none(as_of: dt.date, *, detail: bool = True, positions_for: int | None = None):
@@ -21,9 +22,10 @@ def snapshot_or_none(as_of: dt.date, *, detail: bool = True, positions_for: int 
     key = (as_of, detail, positions_for)
     if key not in cache:
         try:
-            cache[key] = build_snapshot(
-                get_db(current_app), as_of, detail=detail, positions_for=positions_for
-            )
+            with timed("snapshot"):
+                cache[key] = build_snapshot(
+                    get_db(current_app), as_of, detail=detail, positions_for=positions_for
+                )
         except LookupError:
             cache[key] = None
     return cache[key]
