@@ -38,7 +38,6 @@ from fundtrack.ledger.money import Money, amount_reader
 
 __all__ = ["PLANS", "live_sums", "plan_for", "rebuild_tallies", "tallies", "tally_select"]
 
-Key = tuple[int, int, str]
 
 
 def live_sums(after=None, upto=None) -> Select:
