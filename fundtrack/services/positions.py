@@ -19,6 +19,9 @@ from fundtrack import analytics as fa
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+#: 2**43: below it floats are spaced less than half a fen apart, so the float nearest a
+#: 2-decimal number prints back (``repr``) as that very number.
+_FEN_EXACT = 8796093022208.0
 
 
 def money(value) -> Decimal | None:
@@ -28,6 +31,11 @@ def money(value) -> Decimal | None:
     if kind is Decimal:
         return value.quantize(CENT)
     if kind is float:
+        if -_FEN_EXACT < value < _FEN_EXACT:
+            # Both round to 2 decimals correctly (half to even on the exact binary value),
+            # and in this range repr gives back that number: the same Decimal, exponent
+            # and sign of zero included, at a third of the cost.
+            return Decimal(f"{value:.2f}")
         return Decimal(repr(round(value, 2))).quantize(CENT) if math.isfinite(value) else None
     if value is None:
         return None

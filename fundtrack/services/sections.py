@@ -63,11 +63,24 @@ def lp_rows(book: Book) -> list[dict]:
     return sorted(rows, key=lambda r: -r["committed"])
 
 
+def _live_strings(column: pd.Series, values: list, rows: list[int] | None):
+    """A key column's live rows for the exposure summary, typed as a DataFrame of the values.
+
+    A string column's own array (or its live rows) is what the values would become, and is
+    taken as it is, without inferring the type again; other columns go as their values.
+    """
+    if not isinstance(column.dtype, pd.StringDtype):
+        return values
+    return column.array if rows is None else column.array.take(rows)
+
+
 def exposure_section(book: Book, stakes: pd.Series) -> dict:
     h = book.holdings
     values = [float(v) for v in h.value.tolist()] if not h.empty else []
-    live_rows = [i for i, v in enumerate(values) if v > 0]
-    if not live_rows:
+    # Usually every holding is live: one pass in C (`0 < v`, so NaN is not) tells.
+    every = all(map((0.0).__lt__, values))
+    live_rows = None if every else [i for i, v in enumerate(values) if v > 0]
+    if not values or live_rows == []:
         return {
             "total": ZERO,
             "by_sector": [],
@@ -80,7 +93,6 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
             "multi_held": [],
             "companies": 0,
         }
-    every = len(live_rows) == len(values)
     live = {
         c: (column if every else [column[i] for i in live_rows])
         for c, column in (
@@ -92,7 +104,14 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
             ("stage", h.stage.tolist()),
         )
     }
-    summary = fa.exposure_summary(pd.DataFrame(live), stakes)
+    summary = fa.exposure.exposure_arrays(
+        *(
+            _live_strings(h[c], live[c], live_rows)
+            for c in ("fund", "company", "sector", "region", "stage")
+        ),
+        live["value"],
+        stakes,
+    )
     names, names_en = book.names(), book.names_en()
 
     def table(key: str) -> list[dict]:
@@ -100,38 +119,35 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
         return [
             {"key": k, "value": money(v), "share": ratio(share)}
             for k, v, share in zip(
-                rows[key].tolist(),
-                rows["effective_value"].tolist(),
-                rows["share"].tolist(),
+                rows.keys.tolist(),
+                rows.effective_value.tolist(),
+                rows.share.tolist(),
                 strict=True,
             )
         ]
 
     shared = summary["shared"]
-    shared_funds = (
-        dict(zip(shared.company.tolist(), shared.funds.tolist(), strict=True))
-        if not shared.empty
-        else {}
+    shared_company, shared_lists, shared_values = (
+        shared.company.tolist(),
+        shared.funds.tolist(),
+        shared.effective_value.tolist(),
     )
+    shared_funds = dict(zip(shared_company, shared_lists, strict=True))
     # A company's attributes as first listed, and the one fund of a company held once
-    # (the shared ones' funds come with the summary): dicts built from the reversed rows
-    # keep each company's first.
-    first = {
-        company: (fund, sector, region, stage)
-        for company, fund, sector, region, stage in zip(
-            *(reversed(live[c]) for c in ("company", "fund", "sector", "region", "stage")),
-            strict=True,
-        )
-    }
-    top_rows = summary["company"].head(10)
+    # (the shared ones' funds come with the summary): a dict built from the reversed rows
+    # keeps each company's first row. Only the top ten need their attributes.
+    companies = live["company"]
+    first = dict(zip(reversed(companies), range(len(companies) - 1, -1, -1), strict=True))
+    top_rows = summary["company"]
     top = []
     for company, value, share in zip(
-        top_rows.company.tolist(),
-        top_rows.effective_value.tolist(),
-        top_rows.share.tolist(),
+        top_rows.keys[:10].tolist(),
+        top_rows.effective_value[:10].tolist(),
+        top_rows.share[:10].tolist(),
         strict=True,
     ):
-        fund, sector, region, stage = first[company]
+        row = first[company]
+        fund, sector, region, stage = (live[c][row] for c in ("fund", "sector", "region", "stage"))
         top.append(
             {
                 "code": company,
@@ -166,10 +182,7 @@ def exposure_section(book: Book, stakes: pd.Series) -> dict:
                 "value": money(value),
             }
             for company, funds, value in zip(
-                shared.company.tolist(),
-                shared.funds.tolist(),
-                shared.effective_value.tolist(),
-                strict=True,
+                shared_company, shared_lists, shared_values, strict=True
             )
         ],
     }

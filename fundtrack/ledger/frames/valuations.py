@@ -233,21 +233,26 @@ def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
     return to_frame(records, columns=HOLDING_COLUMNS)
 
 
-def index_series(session: Session, code: str) -> pd.Series:
-    """A benchmark's levels indexed by date (float: an index level is an analytics input)."""
-    dialect = session.bind.dialect.name
-    query = (
+@functools.cache
+def _index_query(dialect: str):
+    return (
         select(epoch_days(IndexLevel.date, dialect), sql_yuan_float(IndexLevel.level, dialect))
-        .where(IndexLevel.index_code == code)
+        .where(IndexLevel.index_code == bindparam("code"))
         .order_by(IndexLevel.date)
     )
+
+
+def index_series(session: Session, code: str) -> pd.Series:
+    """A benchmark's levels indexed by date (float: an index level is an analytics input)."""
+    query = _index_query(session.bind.dialect.name)
     # Day numbers and floats, as the database computes them: a few thousand levels are
     # read without a date or Decimal object made for each.
-    rows = session.connection().execute(query).all()
-    days = np.fromiter((day for day, _ in rows), np.int64, len(rows))
-    levels = np.fromiter((level for _, level in rows), float, len(rows))
-    index = pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[s]"))
-    return pd.Series(levels, index=index, name=code, dtype=float)
+    rows = session.connection().execute(query, {"code": code}).all()
+    days, levels = zip(*rows, strict=True) if rows else ((), ())
+    index = pd.DatetimeIndex(
+        np.array(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[s]")
+    )
+    return pd.Series(np.array(levels, dtype=float), index=index, name=code, dtype=float)
 
 
 def index_codes(session: Session) -> list[str]:
