@@ -39,7 +39,6 @@ from fundtrack.ledger.money import Money, amount_reader
 __all__ = ["PLANS", "live_sums", "plan_for", "rebuild_tallies", "tallies", "tally_select"]
 
 
-
 def live_sums(after=None, upto=None) -> Select:
     """(from_id, to_id, kind, sum of amount_cny, count) of the live entries, per key.
 
@@ -142,7 +141,11 @@ def plan_for(connection, as_of: dt.date | None) -> str:
 
 
 def tallies(
-    session: Session, as_of: dt.date | None = None, *, without: tuple[str, ...] = ()
+    session: Session,
+    as_of: dt.date | None = None,
+    *,
+    without: tuple[str, ...] = (),
+    plan: str | None = None,
 ) -> list[tuple[int, int, str, Decimal]]:
     """(from_id, to_id, kind, amount_cny) of every key with live entries on or before ``as_of``.
 
@@ -151,11 +154,12 @@ def tallies(
     most of the journal lies after ``as_of``, the live entries up to it summed
     directly; a key whose entries all fall after ``as_of`` is left out. In key order.
     ``without``: leave out the keys with an entity of these kinds on either side (the
-    dashboard sums the companies' keys in SQL, ``frames.holdings``).
+    dashboard sums the companies' keys in SQL, ``frames.holdings``). ``plan``:
+    ``plan_for(connection, as_of)``, when the caller has it.
     """
     connection = session.connection()
     amount_of = amount_reader(connection.dialect)
-    query = tally_select(plan_for(connection, as_of))
+    query = tally_select(plan or plan_for(connection, as_of))
     # Amounts as the driver returns them (converted once below, not through ``Money``).
     raw = query.with_only_columns(
         *(

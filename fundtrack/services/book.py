@@ -15,8 +15,9 @@ from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
 from fundtrack.ledger.models import ENTITY_KINDS
 from fundtrack.ledger.scorecards import scorecard_spec
-from fundtrack.ledger.tallies import tallies
+from fundtrack.ledger.tallies import plan_for, tallies
 from fundtrack.reporting.quarterly import rank_subfunds
+from fundtrack.services.fund_sums import by_fund
 from fundtrack.services.positions import ZERO, money
 
 DEFAULT_BENCHMARK = "CSI300-SYN"
@@ -24,7 +25,6 @@ DEFAULT_BENCHMARK = "CSI300-SYN"
 #: The kinds of entity a book without ``detail`` reads: the companies' attributes are
 #: in the holdings (thousands of companies, where a few hundred funds and investors).
 FUNDS_AND_INVESTORS = tuple(kind for kind in ENTITY_KINDS if kind != "company")
-GROSS_TOTAL_COLUMNS = ["fund", "investor", "kind", "amount", "first", "last"]
 
 
 @dataclass
@@ -36,8 +36,8 @@ class Book:
     entities: pd.DataFrame
     net: pd.DataFrame
     parent_flows: pd.DataFrame
-    #: A sub-fund's flows with every investor: all with the parent, the others at least
-    #: after its latest NAV statement (what its NAV is rolled forward with).
+    #: A sub-fund's flows with every investor, at least those after its latest NAV
+    #: statement (what its NAV is rolled forward with; see ``frames.structure_flows``).
     subfund_flows: pd.DataFrame
     #: ``flow_totals`` of the sub-fund level: every investor's calls and distributions.
     subfund_totals: pd.DataFrame
@@ -68,20 +68,26 @@ class Book:
 
     def names(self) -> dict[str, str]:
         if "names" not in self._parts:
-            self._parts["names"] = {
-                code: zh for code, zh, _ in self._named(self.entities, "code")
-            } | {code: zh for code, zh, _ in self._companies_named() if code}
+            self._parts["names"] = {code: zh for code, zh, _ in self._name_rows()}
         return self._parts["names"]
 
     def names_en(self) -> dict[str, str]:
         """English names, falling back to the Chinese one where none was given."""
         if "names_en" not in self._parts:
             self._parts["names_en"] = {
-                code: en if isinstance(en, str) and en else zh
-                for code, zh, en in (*self._named(self.entities, "code"), *self._companies_named())
-                if code
+                code: en if isinstance(en, str) and en else zh for code, zh, en in self._name_rows()
             }
         return self._parts["names_en"]
+
+    def _name_rows(self) -> list[tuple]:
+        """(code, name, English name) of the entities, then of the companies known only
+        from the holdings and 返投 recognitions; read once for both ``names`` maps."""
+        if "name_rows" not in self._parts:
+            self._parts["name_rows"] = [
+                *self._named(self.entities, "code"),
+                *(row for row in self._companies_named() if row[0]),
+            ]
+        return self._parts["name_rows"]
 
     @staticmethod
     def _named(frame: pd.DataFrame, key: str) -> list[tuple]:
@@ -114,29 +120,12 @@ class Book:
         return groups.get(fund, empty)
 
     def cols_of(self, name: str) -> dict[str, dict[str, list]]:
-        """Frame ``name`` split by fund into plain column lists, once (see ``columns``)."""
+        """Frame ``name`` split by fund into plain column lists, once (``fund_sums.by_fund``)."""
         key = ("cols", name)
         if key not in self._parts:
             frame = getattr(self, name)
-            names = list(frame.columns)
-            funds = frame["fund"].tolist() if not frame.empty else []
-            # Each fund's rows in their order, as slices of columns sorted by fund (a
-            # stable sort keeps each fund's rows in the frame's order).
-            order = sorted(range(len(funds)), key=funds.__getitem__)
-            if order != list(range(len(funds))):
-                funds = [funds[i] for i in order]
-                lists = [[values[i] for i in order] for values in _columns(frame)]
-            else:
-                lists = _columns(frame)
-            groups: dict[str, dict[str, list]] = {}
-            start = 0
-            for end in range(1, len(funds) + 1):
-                if end == len(funds) or funds[end] != funds[start]:
-                    groups[funds[start]] = {
-                        c: values[start:end] for c, values in zip(names, lists, strict=True)
-                    }
-                    start = end
-            self._parts[key] = (groups, {c: [] for c in names})
+            names = tuple(frame.columns)
+            self._parts[key] = (by_fund(frame, names), {c: [] for c in names})
         return self._parts[key][0]
 
     def cols(self, name: str, fund: str) -> dict[str, list]:
@@ -146,10 +135,6 @@ class Book:
 
     def fee_total(self, fund: str) -> Decimal:
         return self.fee_totals.get(fund, ZERO)
-
-
-def _columns(frame: pd.DataFrame) -> list[list]:
-    return [frame[c].tolist() for c in frame.columns]
 
 
 def load_book(
@@ -189,15 +174,17 @@ def load_book(
                 strict=True,
             )
         )
-        # The companies' keys are summed per holding in SQL (``frames.holdings``).
-        totals = tallies(s, as_of, without=("company",))
+        # The companies' keys are summed per holding in SQL (``frames.holdings``); both
+        # read the running totals the same way.
+        plan = plan_for(s.connection(), as_of)
+        totals = tallies(s, as_of, without=("company",), plan=plan)
         by_level = frames.level_totals(totals, known, ("subfund", "parent"))
-        holdings = frames.holdings(s, as_of)
+        holdings = frames.holdings(s, as_of, plan=plan)
         # Exits need each holding's first and last flow dates; the dashboard shows none.
         gross_totals = (
             frames.flow_totals(s, "gross", as_of)
             if detail
-            else pd.DataFrame(columns=GROSS_TOTAL_COLUMNS)
+            else pd.DataFrame(columns=frames.FLOW_TOTAL_COLUMNS)
         )
         parent = parents.iloc[0].to_dict()
         latest_navs = frames.latest_navs(s, as_of)

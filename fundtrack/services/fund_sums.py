@@ -110,8 +110,7 @@ def holding_sums(frame, sectors: dict) -> dict[str, list]:
 
 
 def by_fund(frame, names: tuple[str, ...]) -> dict[str, dict[str, list]]:
-    """``frame``'s ``names`` columns split by fund, each fund's rows in the frame's order:
-    ``Book.cols`` without the columns no figure here reads."""
+    """``frame``'s ``names`` columns split by fund, each fund's rows in the frame's order."""
     if frame.empty:
         return {}
     rows: dict[str, list[int]] = {}

@@ -34,10 +34,6 @@ from fundtrack.reporting import formatting as report_format
 from fundtrack.web.i18n import current_language, per_locale
 
 DASH = "—"
-HUNDRED_MILLION = Decimal(100_000_000)
-TEN_THOUSAND = Decimal(10_000)
-MILLION = Decimal(1_000_000)
-BILLION = Decimal(1_000_000_000)
 
 #: Where ``init_app`` keeps the app's ``_Formats``, one per locale.
 _EXTENSION = "fundtrack.formats"

@@ -7,10 +7,10 @@ grouping happen in SQL, so a page reads only the rows it needs.
 """
 
 from fundtrack.ledger.frames.common import (
-    EPOCH_ORDINAL,
     FAR_FUTURE,
     FLOW_COLUMNS,
     FLOW_FIELDS,
+    FLOW_TOTAL_COLUMNS,
     LEVELS,
 )
 from fundtrack.ledger.frames.flows import (
@@ -43,10 +43,10 @@ from fundtrack.ledger.frames.valuations import (
 
 __all__ = [
     "ENTITY_FIELDS",
-    "EPOCH_ORDINAL",
     "FAR_FUTURE",
     "FLOW_COLUMNS",
     "FLOW_FIELDS",
+    "FLOW_TOTAL_COLUMNS",
     "HOLDING_COLUMNS",
     "LEVELS",
     "cash_flows",

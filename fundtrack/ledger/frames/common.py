@@ -23,9 +23,6 @@ LEVELS = {
 }
 
 
-EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-
 #: Stands for "no as-of date": later than any date a statement can carry.
 FAR_FUTURE = dt.date(9999, 12, 31)
 
@@ -35,6 +32,9 @@ FLOW_FIELDS = (Transfer.id, Transfer.date, Transfer.kind, Transfer.amount_cny, T
 
 
 FLOW_COLUMNS = ["fund", "investor", "date", "kind", "amount", "recallable", "id"]
+
+#: The columns of ``flow_totals``: a key's sum and the dates of its first and last flow.
+FLOW_TOTAL_COLUMNS = ["fund", "investor", "kind", "amount", "first", "last"]
 
 
 def orient(level: str, src_kind: str, dst_kind: str) -> bool | None:

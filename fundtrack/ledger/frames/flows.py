@@ -19,6 +19,7 @@ from fundtrack.ledger.frames.common import (
     FAR_FUTURE,
     FLOW_COLUMNS,
     FLOW_FIELDS,
+    FLOW_TOTAL_COLUMNS,
     LEVELS,
     between_levels,
     live_entries,
@@ -237,8 +238,7 @@ def flow_totals(session: Session, level: str, as_of: dt.date | None = None) -> p
         records.append(
             (fund_code, investor_code, kind, signed(level, from_investor, total), first, last)
         )
-    columns = ["fund", "investor", "kind", "amount", "first", "last"]
-    return to_frame(records, columns=columns)
+    return to_frame(records, columns=FLOW_TOTAL_COLUMNS)
 
 
 def level_totals(

@@ -209,16 +209,19 @@ def _holdings_query(plan: str, lateral: bool):
     return query.outerjoin(Valuation, Valuation.id == latest_id)
 
 
-def holdings(session: Session, as_of: dt.date | None = None) -> pd.DataFrame:
+def holdings(
+    session: Session, as_of: dt.date | None = None, *, plan: str | None = None
+) -> pd.DataFrame:
     """Each fund's holding in each company on ``as_of``.
 
     Columns: ``fund, company, name, name_en, sector, region, stage, local, invested,
     proceeds, value, value_date``, sorted by fund and company. ``value`` is the last
     fair value on or before ``as_of``, or cost less proceeds (not below zero) where no
-    fair value was reported yet.
+    fair value was reported yet. ``plan``: ``tallies.plan_for(connection, as_of)``, when
+    the caller has it.
     """
     connection = session.connection()
-    query = _holdings_query(plan_for(connection, as_of), _lateral(session))
+    query = _holdings_query(plan or plan_for(connection, as_of), _lateral(session))
     rows = connection.execute(query, {"as_of": as_of or FAR_FUTURE}).all()
     if not rows:
         return pd.DataFrame(columns=HOLDING_COLUMNS)
