@@ -41,30 +41,44 @@ def _lateral(session: Session) -> bool:
     return session.bind.dialect.name == "postgresql"
 
 
-@functools.cache
-def _latest_valuations(holder_is_null: bool, lateral: bool):
-    """For each (entity, holder) with statements, the latest on or before ``:as_of``.
+def _latest(entity_id, holder_id, lateral: bool):
+    """The latest valuation of ``entity_id`` held by ``holder_id`` (None: a fund's own NAV
+    statement) on or before ``:as_of``: ``(target, on, columns)`` to join it with.
 
     The latest is the last date, and on that date the last posted row (a restatement).
     One index seek per key (``ix_valuation_latest``) rather than a grouping of every
     statement ever made: a LATERAL join where the database has one (PostgreSQL, which
     otherwise hashes the whole table to match the ids), else the seek's id joined back.
-    Built once: statements are cheap to run and comparatively dear to construct.
+    """
+    v = aliased(Valuation)
+    seek = (
+        select(v if lateral else v.id)
+        .where(
+            v.entity_id == entity_id,
+            v.holder_id.is_(None) if holder_id is None else v.holder_id == holder_id,
+            v.date <= bindparam("as_of", type_=Date),
+        )
+        .order_by(v.date.desc(), v.id.desc())
+        .limit(1)
+    )
+    if lateral:
+        latest = seek.lateral("latest")
+        return latest, true(), latest.c
+    return Valuation, Valuation.id == seek.scalar_subquery(), Valuation.__table__.c
+
+
+@functools.cache
+def _latest_valuations(holder_is_null: bool, lateral: bool):
+    """For each (entity, holder) with statements, the latest on or before ``:as_of``
+    (see ``_latest``). Built once: statements are cheap to run and comparatively dear
+    to construct.
     """
     holder = Valuation.holder_id.is_(None) if holder_is_null else Valuation.holder_id.is_not(None)
     keys = select(Valuation.entity_id, Valuation.holder_id).where(holder).distinct().subquery()
-    v = aliased(Valuation)
-    conditions = (
-        v.entity_id == keys.c.entity_id,
-        v.holder_id.is_(None) if holder_is_null else v.holder_id == keys.c.holder_id,
-        v.date <= bindparam("as_of", type_=Date),
+    target, on, columns = _latest(
+        keys.c.entity_id, None if holder_is_null else keys.c.holder_id, lateral
     )
-    newest = (v.date.desc(), v.id.desc())
-    if lateral:
-        latest = select(v).where(*conditions).order_by(*newest).limit(1).lateral("latest")
-        return select(*latest.c).select_from(keys).join(latest, true())
-    latest_id = select(v.id).where(*conditions).order_by(*newest).limit(1).scalar_subquery()
-    return select(Valuation).select_from(keys).join(Valuation, Valuation.id == latest_id)
+    return select(*columns).select_from(keys).join(target, on)
 
 
 @functools.cache
@@ -169,21 +183,9 @@ def _holdings_query(plan: str, lateral: bool):
         .group_by(fund_id, company_id)
         .subquery()
     )
-    v = aliased(Valuation)
-    conditions = (
-        v.entity_id == pairs.c.company_id,
-        v.holder_id == pairs.c.fund_id,
-        v.date <= bindparam("as_of", type_=Date),
-    )
-    newest = (v.date.desc(), v.id.desc())
+    target, on, latest = _latest(pairs.c.company_id, pairs.c.fund_id, lateral)
+    value, day = latest.value_cny, latest.date
     fund, company = aliased(Entity), aliased(Entity)
-    if lateral:
-        latest = select(v.value_cny, v.date).where(*conditions).order_by(*newest).limit(1)
-        latest = latest.lateral("latest")
-        value, day = latest.c.value_cny, latest.c.date
-    else:
-        latest_id = select(v.id).where(*conditions).order_by(*newest).limit(1).scalar_subquery()
-        value, day = Valuation.value_cny, Valuation.date
     query = (
         select(
             fund.code,
@@ -204,9 +206,7 @@ def _holdings_query(plan: str, lateral: bool):
         .join(fund, fund.id == pairs.c.fund_id)
         .join(company, company.id == pairs.c.company_id)
     )
-    if lateral:
-        return query.outerjoin(latest, true())
-    return query.outerjoin(Valuation, Valuation.id == latest_id)
+    return query.outerjoin(target, on)
 
 
 def holdings(
