@@ -17,8 +17,9 @@ Tables are ordered largest first, ties by key (missing keys last).
 
 The dashboard renders all of this on every request, so `exposure_summary` computes the effective
 values once, factorises each key column once into integer group codes and sums all dimensions in
-at most two grouped passes. The results are exactly those of the straightforward pandas version
-(`groupby(dim).sum()` per table, `sort_values([value, key])`), down to the last bit.
+at most two grouped passes (`analytics.grouping`). The results are exactly those of the
+straightforward pandas version (`groupby(dim).sum()` per table, `sort_values([value, key])`),
+down to the last bit.
 
 `exposure_arrays` is that computation on plain columns (arrays or lists) and a stakes mapping,
 with the tables as arrays, for callers that only turn them into lists: building a DataFrame
@@ -33,6 +34,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from fundtrack.analytics import grouping
+
 HOLDING_COLUMNS = ("fund", "company", "value", "sector", "region", "stage")
 DIMENSIONS = ("fund", "sector", "region", "stage", "company")
 
@@ -43,66 +46,9 @@ def _check_columns(holdings: pd.DataFrame) -> None:
         raise ValueError(f"holdings lack columns {missing}")
 
 
-def _column(values):
-    """The array a DataFrame column of these values holds (lists inferred as pandas would)."""
-    if isinstance(values, pd.Series | pd.Index):
-        if isinstance(values.dtype, np.dtype):
-            return values.to_numpy()
-        return values.array
-    if isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray):
-        return values
-    return _column(pd.Series(values))
-
-
-class _Codes(NamedTuple):
-    """A key column factorised in `groupby(sort=True, dropna=False)` order."""
-
-    codes: np.ndarray  # each row's group number
-    keys: pd.Index  # the distinct keys: sorted, a missing key last
-    missing: bool  # whether a missing key is among them
-
-
-def _factorize(column) -> _Codes:
-    """`pd.factorize(column, sort=True, use_na_sentinel=False)`, faster."""
-    # Sorting every row's string is most of the cost of a sorted factorize. A column that is
-    # already sorted (as the ledger returns funds and companies) is split where values change;
-    # otherwise only the distinct keys are sorted. Either gives the sorted factorize's codes.
-    values = column if isinstance(column, np.ndarray) else column.to_numpy()
-    if len(values) > 1:
-        sample = values[:: max(1, len(values) // 16)]
-        # `<`, then `==` only where keys repeat, instead of `<=` then `!=`: distinct sorted
-        # keys take one pass over the strings. A missing value compares neither way.
-        try:  # the sample first: most unsorted columns show it there, at a fraction of the cost
-            with np.errstate(invalid="ignore"):  # a missing float key (NaN) is not ordered
-                rising = values[:-1] < values[1:] if (sample[:-1] <= sample[1:]).all() else None
-            if rising is None or rising.all():
-                new = rising
-            else:
-                new = values[1:] != values[:-1]
-                if not (rising | ~new).all():
-                    new = None
-        except TypeError:
-            new = None
-        if new is not None:
-            codes = np.concatenate(([0], np.cumsum(new)))
-            starts = np.flatnonzero(np.concatenate(([True], new)))
-            return _Codes(codes, pd.Index(column.take(starts)), False)
-    # The strings' plain object array factorises in half the time of their pandas array;
-    # the distinct keys are then put back into the column's type.
-    codes, keys = pd.factorize(values, sort=False)
-    if (codes < 0).any():
-        codes, keys = pd.factorize(column, sort=True, use_na_sentinel=False)
-        return _Codes(codes, pd.Index(keys), True)
-    keys = pd.Index(keys if values is column else pd.array(keys, dtype=column.dtype))
-    if keys.is_monotonic_increasing:
-        return _Codes(codes, keys, False)
-    order = keys.argsort()
-    rank = np.empty(len(order), dtype=codes.dtype)
-    rank[order] = np.arange(len(order), dtype=codes.dtype)
-    return _Codes(rank[codes], keys.take(order), False)
-
-
-def _effective(fund, value, stakes, funds: _Codes | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _effective(
+    fund, value, stakes, funds: grouping.Codes | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-row stake and effective value (stake × value) from the fund and value columns."""
     # Looking up the distinct funds instead of every row. For a Series with unique labels,
     # `map` is a reindex (same lookup, NaN where missing); anything else goes through `map`,
@@ -129,110 +75,6 @@ def _effective(fund, value, stakes, funds: _Codes | None = None) -> tuple[np.nda
     if not (isinstance(value, np.ndarray) and value.dtype == np.float64):
         value = pd.Series(value, copy=False).astype(float).to_numpy()
     return stake, stake * value
-
-
-class _Groups(NamedTuple):
-    """A grouping of the holdings as `groupby(key, sort=True)` makes it."""
-
-    codes: np.ndarray  # each row's group number; -1 for a dropped missing key
-    keys: pd.Index  # the result index of the groupby
-    missing: bool  # whether a missing key is among the keys
-    sums: np.ndarray  # effective value per group, as `.sum()` gives it
-
-
-def _factorized(columns: dict, dims) -> dict:
-    """`_Codes` of the dimensions whose distinct values are exactly groupby's keys.
-
-    That holds for pandas strings and numpy numbers; keys of object or categorical columns
-    are converted or kept as categories by groupby, so those are left to pandas itself.
-    """
-    out = {}
-    for dim in dims:
-        dtype = columns[dim].dtype
-        if isinstance(dtype, pd.StringDtype) or (
-            isinstance(dtype, np.dtype) and dtype.kind in "iuf"
-        ):
-            out[dim] = _factorize(columns[dim])
-    return out
-
-
-def _group_sums(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """`Series(values).groupby(codes, sort=True).sum()` for codes 0..n-1 that all occur.
-
-    For codes in order and no NaN, pandas adds each group's run of rows with `np.add.reduceat`;
-    that is done here directly, without the Series and groupby around it.
-    """
-    if not len(codes):
-        return np.zeros(0)
-    if bool((codes[1:] >= codes[:-1]).all()) and not np.isnan(values).any():
-        starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-        sums = np.zeros(int(codes[-1]) + 1)
-        sums[codes[starts]] = np.add.reduceat(values, starts)
-        return sums
-    return pd.Series(values, copy=False).groupby(codes, sort=True).sum().to_numpy(dtype=float)
-
-
-def _groupings(
-    columns: dict, effective: np.ndarray, dims, factorized: dict, dropna: bool = False
-) -> dict:
-    """`_Groups` for each dimension, with sums bit-identical to `groupby(dim).sum()`.
-
-    pandas picks its summing algorithm from the group ids: ids already in order are summed
-    segment by segment (`np.add.reduceat` over each group's run of rows), others by a
-    compensated (Kahan) loop with one accumulator per group, visiting rows in their order.
-    Either way a group's sum depends only on its own rows, in their order. So dimensions are
-    stacked with offset codes into one groupby per kind: sorted ones (the stack stays sorted,
-    each group one run) and unsorted ones (the stack stays unsorted).
-    """
-    out: dict = {}
-    fast = {} if dropna else {d: factorized[d] for d in dims if d in factorized}
-    for dim in dims:
-        if dim not in fast:
-            grouped = pd.Series(effective, copy=False).groupby(
-                columns[dim], sort=True, dropna=dropna
-            )
-            sums = grouped.sum()
-            codes = grouped.ngroup().to_numpy()
-            codes = np.where(np.isnan(codes), -1, codes).astype(np.intp) if dropna else codes
-            out[dim] = _Groups(
-                codes, sums.index, bool(sums.index.hasnans), sums.to_numpy(dtype=float)
-            )
-    runs = [d for d, f in fast.items() if bool((f.codes[1:] >= f.codes[:-1]).all())]
-    for kind in (runs, [d for d in fast if d not in runs]):
-        if not kind:
-            continue
-        offsets = np.cumsum([0, *(len(fast[d].keys) for d in kind)])
-        stacked = np.concatenate(
-            [fast[d].codes + o for d, o in zip(kind, offsets[:-1], strict=True)]
-        )
-        sums = _group_sums(np.tile(effective, len(kind)), stacked)
-        for d, a, b in zip(kind, offsets[:-1], offsets[1:], strict=True):
-            out[d] = _Groups(*fast[d], sums[a:b])
-    return {d: out[d] for d in dims}
-
-
-def _descending(sums: np.ndarray) -> np.ndarray:
-    """Largest first, missing last; ties keep key order (the input's), as a stable sort would."""
-    negated = -sums
-    order = np.argsort(negated)  # several times faster than a stable sort
-    ranked = negated[order]
-    missing = np.isnan(ranked)
-    tied = (ranked[1:] == ranked[:-1]) | (missing[1:] & missing[:-1])
-    if not tied.any():
-        return order
-    # Within each run of equal values, put the positions back in increasing order.
-    run = np.concatenate(([0], np.cumsum(~tied)))
-    return order[np.argsort(run * len(order) + order)]
-
-
-def _sum(values: np.ndarray) -> float:
-    """`pd.Series(values).sum()` for float64, without building the Series.
-
-    pandas sums a float64 array with numpy after setting its NaNs to 0, so this is the same
-    operation on the same values, in the same order.
-    """
-    missing = np.isnan(values)
-    return (np.where(missing, 0.0, values) if missing.any() else values).sum()
 
 
 class ExposureTable(NamedTuple):
@@ -263,27 +105,29 @@ class SharedCompanies(NamedTuple):
         return pd.DataFrame(self._asdict(), copy=False)
 
 
-def _table(groups: _Groups) -> ExposureTable:
+def _table(groups: grouping.Groups) -> ExposureTable:
     sums = groups.sums
-    total = _sum(sums)
-    order = _descending(sums)
+    total = grouping.nan_sum(sums)
+    order = grouping.descending(sums)
     ordered = sums[order]
     share = ordered / total if total else np.zeros(len(ordered))
     return ExposureTable(groups.keys.take(order), ordered, share)
 
 
 def _concentration(by_company: ExposureTable, top: int) -> dict:
-    if _sum(by_company.effective_value) == 0:
+    if grouping.nan_sum(by_company.effective_value) == 0:
         return {"top_share": None, "hhi": None, "companies": len(by_company.keys)}
     shares = by_company.share
     return {
-        "top_share": float(_sum(shares[:top])),  # as Series.head(top)
-        "hhi": float(_sum(shares**2)),
+        "top_share": float(grouping.nan_sum(shares[:top])),  # as Series.head(top)
+        "hhi": float(grouping.nan_sum(shares**2)),
         "companies": len(by_company.keys),
     }
 
 
-def _shared(fund, companies: _Groups, funds: _Groups, funds_sorted: bool) -> SharedCompanies:
+def _shared(
+    fund, companies: grouping.Groups, funds: grouping.Groups, funds_sorted: bool
+) -> SharedCompanies:
     """The `shared_companies` columns from the company (missing dropped) and fund groupings.
 
     `fund` is the fund column; `funds_sorted`: whether the fund keys are in Python's sort
@@ -322,7 +166,7 @@ def _shared(fund, companies: _Groups, funds: _Groups, funds_sorted: bool) -> Sha
     listed = np.asarray(names, dtype=object)[pair_fund[is_shared[pair_company]]].tolist()
     bounds = [0, *np.cumsum(fund_count[rows]).tolist()]
     lists = [listed[a:b] for a, b in pairwise(bounds)]
-    order = _descending(companies.sums[rows])
+    order = grouping.descending(companies.sums[rows])
     fund_lists = np.empty(len(rows), dtype=object)
     for i, k in enumerate(order.tolist()):
         fund_lists[i] = lists[k]  # item by item: a list assigned to a slice would be spread
@@ -334,16 +178,16 @@ def _shared(fund, companies: _Groups, funds: _Groups, funds_sorted: bool) -> Sha
 
 def _company_groups(
     columns: dict, effective: np.ndarray, groups: dict, factorized: dict
-) -> _Groups:
+) -> grouping.Groups:
     """The company grouping without missing companies, as `groupby("company")` has it."""
     if not groups["company"].missing:
         return groups["company"]
-    return _groupings(columns, effective, ["company"], factorized, dropna=True)["company"]
+    return grouping.groupings(columns, effective, ["company"], factorized, dropna=True)["company"]
 
 
 def _columns(holdings: pd.DataFrame, names) -> dict:
     _check_columns(holdings)
-    return {c: _column(holdings[c]) for c in names}
+    return {c: grouping.column_array(holdings[c]) for c in names}
 
 
 def _known(stakes) -> object:
@@ -374,17 +218,17 @@ def exposure_by(holdings: pd.DataFrame, stakes: pd.Series, by: str) -> pd.DataFr
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}")
     columns = _columns(holdings, {"fund", "value", by})
-    factorized = _factorized(columns, [by])
+    factorized = grouping.factorized(columns, [by])
     _, effective = _effective(columns["fund"], columns["value"], stakes, factorized.get("fund"))
-    return _table(_groupings(columns, effective, [by], factorized)[by]).frame(by)
+    return _table(grouping.groupings(columns, effective, [by], factorized)[by]).frame(by)
 
 
 def concentration(holdings: pd.DataFrame, stakes: pd.Series, top: int = 10) -> dict:
     """`{top_share, hhi, companies}` on effective value by company (shares 0..1)."""
     columns = _columns(holdings, ("fund", "value", "company"))
-    factorized = _factorized(columns, ["company"])
+    factorized = grouping.factorized(columns, ["company"])
     _, effective = _effective(columns["fund"], columns["value"], stakes)
-    company = _groupings(columns, effective, ["company"], factorized)["company"]
+    company = grouping.groupings(columns, effective, ["company"], factorized)["company"]
     return _concentration(_table(company), top)
 
 
@@ -394,9 +238,9 @@ def shared_companies(holdings: pd.DataFrame, stakes: pd.Series) -> pd.DataFrame:
     Columns `company, funds` (sorted list of the sub-funds), `fund_count`, `effective_value`.
     """
     columns = _columns(holdings, ("fund", "value", "company"))
-    factorized = _factorized(columns, ["fund", "company"])
+    factorized = grouping.factorized(columns, ["fund", "company"])
     _, effective = _effective(columns["fund"], columns["value"], stakes, factorized.get("fund"))
-    groups = _groupings(columns, effective, ["fund", "company"], factorized)
+    groups = grouping.groupings(columns, effective, ["fund", "company"], factorized)
     return _shared(
         columns["fund"],
         _company_groups(columns, effective, groups, factorized),
@@ -413,17 +257,19 @@ def exposure_arrays(fund, company, sector, region, stage, value, stakes, top: in
     dimension's table an `ExposureTable` and `shared` a `SharedCompanies`.
     """
     columns = {
-        "fund": _column(fund),
-        "company": _column(company),
-        "sector": _column(sector),
-        "region": _column(region),
-        "stage": _column(stage),
+        "fund": grouping.column_array(fund),
+        "company": grouping.column_array(company),
+        "sector": grouping.column_array(sector),
+        "region": grouping.column_array(region),
+        "stage": grouping.column_array(stage),
     }
-    factorized = _factorized(columns, DIMENSIONS)
+    factorized = grouping.factorized(columns, DIMENSIONS)
     # Values only matter as floats: a list goes straight to them (as `astype(float)` would).
-    value = _column(value) if hasattr(value, "dtype") else np.array(value, dtype=float)
+    value = (
+        grouping.column_array(value) if hasattr(value, "dtype") else np.array(value, dtype=float)
+    )
     _, effective = _effective(columns["fund"], value, stakes, factorized.get("fund"))
-    groups = _groupings(columns, effective, DIMENSIONS, factorized)
+    groups = grouping.groupings(columns, effective, DIMENSIONS, factorized)
     tables = {dim: _table(groups[dim]) for dim in DIMENSIONS}
     plain_funds = "fund" in factorized
     # The distinct funds are the column's own values when it was factorised here.
@@ -441,7 +287,7 @@ def exposure_arrays(fund, company, sector, region, stage, value, stakes, top: in
             groups["fund"],
             plain_funds,
         ),
-        "total": float(_sum(tables["fund"].effective_value)),
+        "total": float(grouping.nan_sum(tables["fund"].effective_value)),
         "unknown_stakes": sorted(set(funds) - set(_known(stakes))),
     }
 

@@ -10,12 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fundtrack.analytics import exposure_summary
-from fundtrack.analytics.exposure import (
-    DIMENSIONS,
-    _factorize,
-    _group_sums,
-    exposure_arrays,
-)
+from fundtrack.analytics.exposure import DIMENSIONS, exposure_arrays
+from fundtrack.analytics.grouping import factorize, group_sums
 
 FUNDS = ("SF-01", "SF-02", "SF-03", "SF-04")
 STAKED = ("SF-01", "SF-02", "SF-03")  # SF-04 never has a stake
@@ -110,10 +106,10 @@ def test_group_sums_in_order_are_pandas_groupby_sums(values, cuts, nan):
     for start in bounds[1:]:
         codes[start:] += 1
     expected = pd.Series(values).groupby(codes, sort=True).sum().to_numpy()
-    assert _group_sums(values, codes).tolist() == expected.tolist()
+    assert group_sums(values, codes).tolist() == expected.tolist()
     shuffled = np.random.default_rng(len(values)).permutation(len(values))
     assert (
-        _group_sums(values[shuffled], codes[shuffled]).tolist()
+        group_sums(values[shuffled], codes[shuffled]).tolist()
         == pd.Series(values[shuffled]).groupby(codes[shuffled], sort=True).sum().tolist()
     )
 
@@ -132,7 +128,7 @@ def test_factorize_is_the_sorted_factorize(keys, sort_keys, unique):
         keys = [None if k is None else next(present) for k in keys]
     column = pd.Series(keys, dtype="str").array
     codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
-    got = _factorize(column)
+    got = factorize(column)
     assert got.codes.tolist() == codes.tolist()
     assert got.keys.equals(pd.Index(uniques))
     assert got.keys.dtype == column.dtype
