@@ -85,7 +85,7 @@ def is_storage_failure(error: DBAPIError) -> bool:
 
 
 #: What a bulk write (an import, the demo) fills: the journal, its running totals, valuations.
-BULK_TABLES = ("transfer", "flow_tally", "valuation")
+BULK_TABLES = ("transfer", "flow_tally", "holding_tally", "valuation", "valuation_latest")
 
 
 def _identifier(name: str) -> str:

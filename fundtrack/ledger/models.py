@@ -184,6 +184,45 @@ class FlowTally(Base):
     flows: Mapped[int] = mapped_column(Integer)
 
 
+class HoldingTally(Base):
+    """A sub-fund's running invested and proceeds in one company, from ``flow_tally``.
+
+    Kept by the database (migration 0006): triggers on ``flow_tally`` fold each change
+    of a key between a sub-fund and a company into the pair's row, so a dashboard at
+    today's date reads a few thousand holdings instead of grouping the totals.
+    ``invested`` and ``proceeds`` are the fund's view, as ``frames.holdings`` gives them;
+    ``flows`` counts the live entries of every kind between the two (0: none left).
+    """
+
+    __tablename__ = "holding_tally"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy API)
+
+    fund_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    invested: Mapped[Decimal] = mapped_column(Money)
+    proceeds: Mapped[Decimal] = mapped_column(Money)
+    flows: Mapped[int] = mapped_column(Integer)
+
+
+class LatestValuation(Base):
+    """The latest valuation (by date, then id) of each (holder, company), with its value.
+
+    Kept by the database (migration 0006): triggers on ``valuation`` move the pointer
+    on insert and recompute it on any update or delete. Valid for every as-of date on
+    or after the latest ``date`` here; earlier dates seek ``ix_valuation_latest``.
+    """
+
+    __tablename__ = "valuation_latest"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy API)
+
+    holder_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entity.id"), primary_key=True)
+    # No foreign key: a pointer the triggers keep, moved after a valuation's delete.
+    valuation_id: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    value_cny: Mapped[Decimal] = mapped_column(Money)
+
+
 class Valuation(Base):
     """A NAV statement of a fund (``holder`` empty) or a holder's fair value of a company.
 

@@ -7,6 +7,11 @@ reversal, whatever their dates. So the totals as of a date are the table's, less
 the live entries dated after it — usually a few, read from the date index — and
 a dashboard answers in milliseconds on a journal of 100,000 entries.
 
+From those totals it also keeps the present state of the holdings (migration 0006):
+``holding_tally``, each sub-fund's invested and proceeds per company, and
+``valuation_latest``, each holding's latest valuation. ``holding_select`` and
+``latest_valuation_select`` say what they must hold; the check compares them.
+
 Amounts stay exact: integer thousandths on SQLite and NUMERIC on PostgreSQL are
 summed by the database and come back as ``Decimal``.
 """
@@ -20,11 +25,16 @@ from decimal import Decimal
 from sqlalchemy import (
     Date,
     Select,
+    and_,
     bindparam,
+    case,
     delete,
     exists,
     func,
     insert,
+    literal_column,
+    null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -33,10 +43,26 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import NullType
 
 from fundtrack.ledger.chain import lock_head
-from fundtrack.ledger.models import Entity, FlowTally, Transfer
+from fundtrack.ledger.models import (
+    Entity,
+    FlowTally,
+    HoldingTally,
+    LatestValuation,
+    Transfer,
+    Valuation,
+)
 from fundtrack.ledger.money import Money, amount_reader
 
-__all__ = ["PLANS", "live_sums", "plan_for", "rebuild_tallies", "tallies", "tally_select"]
+__all__ = [
+    "PLANS",
+    "holding_select",
+    "latest_valuation_select",
+    "live_sums",
+    "plan_for",
+    "rebuild_tallies",
+    "tallies",
+    "tally_select",
+]
 
 
 def live_sums(after=None, upto=None) -> Select:
@@ -70,6 +96,46 @@ def live_sums(after=None, upto=None) -> Select:
         # Kind first: no index of the journal starts so, and SQLite then reads only the
         # entries after ``after`` through the date index rather than all in key order.
         .group_by(Transfer.kind, Transfer.from_id, Transfer.to_id)
+    )
+
+
+def holding_select(totals) -> Select:
+    """(fund_id, company_id, invested, proceeds, flows) per (sub-fund, company), from
+    ``totals``: a subquery of keys (from_id, to_id, kind, amount_cny[, flows]).
+
+    The fund's view of its companies: invested is what it paid them for investments
+    (less any paid back that way), proceeds what they paid it. ``flows`` (None when
+    ``totals`` has no count) counts the live entries of every kind between the two.
+    This is what ``holding_tally`` holds (migration 0006) when ``totals`` is
+    ``flow_tally``; the check compares it with the journal's.
+    """
+    src, dst = aliased(Entity), aliased(Entity)
+    # +1 for a company's payment to a sub-fund (proceeds), -1 the other way round; the
+    # other keys are of other levels. A CASE rather than the kinds' index: the database
+    # then starts from the few thousand totals, not from every company × sub-fund.
+    toward_fund = case(
+        (and_(src.kind == "company", dst.kind == "subfund"), 1),
+        (and_(src.kind == "subfund", dst.kind == "company"), -1),
+    )
+    from_company = toward_fund == 1
+    fund_id = case((from_company, totals.c.to_id), else_=totals.c.from_id)
+    company_id = case((from_company, totals.c.from_id), else_=totals.c.to_id)
+    amount = totals.c.amount_cny * toward_fund
+    zero = literal_column("0")
+    flows = func.sum(totals.c.flows) if "flows" in totals.c else null()
+    return (
+        select(
+            fund_id.label("fund_id"),
+            company_id.label("company_id"),
+            func.sum(case((totals.c.kind == "investment", -amount), else_=zero)).label("invested"),
+            func.sum(case((totals.c.kind == "proceeds", amount), else_=zero)).label("proceeds"),
+            flows.label("flows"),
+        )
+        .select_from(totals)
+        .join(src, src.id == totals.c.from_id)
+        .join(dst, dst.id == totals.c.to_id)
+        .where(toward_fund.is_not(None))
+        .group_by(fund_id, company_id)
     )
 
 
@@ -188,14 +254,42 @@ def _mostly_after(connection, as_of: dt.date) -> bool:
     return after > before
 
 
+def latest_valuation_select() -> Select:
+    """(holder_id, entity_id, valuation_id, date, value_cny): each held company's latest
+    valuation by date, then id (a restatement), as ``valuation_latest`` holds it."""
+    later = aliased(Valuation)
+    return select(
+        Valuation.holder_id, Valuation.entity_id, Valuation.id, Valuation.date, Valuation.value_cny
+    ).where(
+        Valuation.holder_id.is_not(None),
+        ~exists().where(
+            later.holder_id == Valuation.holder_id,
+            later.entity_id == Valuation.entity_id,
+            or_(
+                later.date > Valuation.date,
+                and_(later.date == Valuation.date, later.id > Valuation.id),
+            ),
+        ),
+    )
+
+
 def rebuild_tallies(session: Session) -> int:
-    """Recompute ``flow_tally`` from the journal (a repair); returns the number of keys.
+    """Recompute ``flow_tally`` from the journal, and with it ``holding_tally`` (its
+    triggers refill it) and ``valuation_latest`` (a repair); returns the number of keys.
 
     Takes the journal head first, so no posting runs alongside the rebuild.
     """
     lock_head(session)
     connection = session.connection()
+    connection.execute(delete(HoldingTally))
     connection.execute(delete(FlowTally))
     columns = ["from_id", "to_id", "kind", "amount_cny", "flows"]
     connection.execute(insert(FlowTally).from_select(columns, live_sums()))
+    connection.execute(delete(LatestValuation))
+    connection.execute(
+        insert(LatestValuation).from_select(
+            ["holder_id", "entity_id", "valuation_id", "date", "value_cny"],
+            latest_valuation_select(),
+        )
+    )
     return connection.execute(select(func.count()).select_from(FlowTally)).scalar_one()

@@ -29,13 +29,15 @@ from fundtrack.ledger.models import (
     Commitment,
     Entity,
     FlowTally,
+    HoldingTally,
+    LatestValuation,
     OutboxMessage,
     ReportRun,
     Transfer,
 )
 from fundtrack.ledger.money import QUANTUM
 from fundtrack.ledger.rules import callable_remaining
-from fundtrack.ledger.tallies import live_sums
+from fundtrack.ledger.tallies import holding_select, latest_valuation_select, live_sums
 
 #: At most this many differing figures are listed for a report.
 MAX_REPORT_DIFFERENCES = 20
@@ -166,6 +168,53 @@ def check_flow_tallies(session: Session) -> list[str]:
     return found
 
 
+def check_holding_tallies(session: Session) -> list[str]:
+    """The holdings the database keeps (``holding_tally``, ``valuation_latest``) are the
+    journal's live entries grouped per (sub-fund, company), and the latest valuations."""
+    journal = {
+        (fund, company): (invested, proceeds, flows)
+        for fund, company, invested, proceeds, flows in session.execute(
+            holding_select(live_sums().subquery())
+        )
+    }
+    kept = {
+        (r.fund_id, r.company_id): (r.invested, r.proceeds, r.flows)
+        for r in session.execute(select(*HoldingTally.__table__.columns))
+    }
+    # A pair whose entries were all reversed keeps a row of zeros; the journal has none.
+    zero = Decimal(0).quantize(QUANTUM)
+    nothing = (zero, zero, 0)
+    found = []
+    codes: dict[int, str] = {}
+
+    def pair(fund: int, company: int) -> str:
+        if not codes:  # read only when something differs
+            codes.update(session.execute(select(Entity.id, Entity.code)).all())
+        return f"{codes.get(fund, f'#{fund}')} in {codes.get(company, f'#{company}')}"
+
+    for key in sorted(journal.keys() | kept.keys()):
+        have, want = kept.get(key, nothing), journal.get(key, nothing)
+        if have != want:
+            found.append(
+                f"{pair(*key)}: the holding holds invested {have[0]:,}, proceeds {have[1]:,} "
+                f"in {have[2]} entries; the journal {want[0]:,}, {want[1]:,} in {want[2]}"
+            )
+    latest = {tuple(row[:2]): tuple(row[2:]) for row in session.execute(latest_valuation_select())}
+    pointed = {
+        (r.holder_id, r.entity_id): (r.valuation_id, r.date, r.value_cny)
+        for r in session.execute(select(*LatestValuation.__table__.columns))
+    }
+    for key in sorted(latest.keys() | pointed.keys()):
+        have, want = pointed.get(key), latest.get(key)
+        if have != want:
+            found.append(
+                f"{pair(*key)}: the latest valuation kept is "
+                f"{'none' if have is None else f'#{have[0]} of {have[1]}'}, the valuations' "
+                f"{'none' if want is None else f'#{want[0]} of {want[1]}'}"
+            )
+    return found
+
+
 class _SessionReader:
     """Lets services written against ``Database.read()`` run inside the check's session."""
 
@@ -237,6 +286,7 @@ CHECKS: dict[str, Callable[[Session], list[str]]] = {
     "closed quarters": check_closed_periods,
     "paid-in within commitment": check_commitments,
     "flow tallies": check_flow_tallies,
+    "holdings kept": check_holding_tallies,
     "last sent report matches the ledger": check_last_sent_report,
 }
 

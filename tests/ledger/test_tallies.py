@@ -1,5 +1,8 @@
 """The database keeps ``flow_tally`` right on every way into the journal, on SQLite and PostgreSQL.
 
+The holdings it keeps from those totals have their own tests (``test_holding_tally``);
+the property test here checks them too, on every history it draws.
+
 Every test compares ``tallies`` (the kept totals less the entries dated after the
 as-of date) with a plain GROUP BY over the journal's live entries, phrased as the
 analytics phrase "live" (``frames.common.live_entries``): not a reversal, not reversed.
@@ -19,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fundtrack.ledger import frames, journal
-from fundtrack.ledger.entities import add_entity
 from fundtrack.ledger.journal import TransferDraft, post_many, post_transfer, reverse_many
 from fundtrack.ledger.models import Entity, FlowTally, Transfer
 from fundtrack.ledger.rules import reversed_ids
 from fundtrack.ledger.schema import alembic_config, current_revision, upgrade
 from fundtrack.ledger.tallies import PLANS, plan_for, rebuild_tallies, tallies, tally_select
-from fundtrack.services.checks import check_flow_tallies, run_checks
+from fundtrack.ledger.valuations import ValuationDraft, post_valuations
+from fundtrack.services.checks import check_flow_tallies, check_holding_tallies, run_checks
 from fundtrack.services.imports import commit_import, reverse_batch
 
 D = Decimal
@@ -41,23 +44,12 @@ ROUTES = (
 )
 
 
+#: (sub-fund, company) pairs the tests value: three held, one never (SF2 in CO2).
+VALUED = (("SF1", "CO1"), ("SF2", "CO1"), ("SF1", "CO2"), ("SF2", "CO2"))
+
+
 class _RollbackError(Exception):
     """Undoes an example's transaction once it is checked."""
-
-
-@pytest.fixture
-def book(db):
-    """Two sub-funds, two companies and a manager; nothing posted."""
-    with db.write() as s:
-        for code, kind in (
-            ("SF1", "subfund"),
-            ("SF2", "subfund"),
-            ("CO1", "company"),
-            ("CO2", "company"),
-            ("MGR", "manager"),
-        ):
-            add_entity(s, code=code, kind=kind, name=code, actor="t")
-    return db
 
 
 def draft(route: int, day: dt.date, amount: str | Decimal, reference: str | None = None):
@@ -88,8 +80,15 @@ def ids_of(session) -> dict[str, int]:
     return dict(session.execute(sa.select(Entity.code, Entity.id)).all())
 
 
+def exact_rows(frame) -> list[tuple]:
+    """A frame's rows with each value's type and exponent: equal means the same to the digit."""
+    return [tuple(repr(v) for v in row) for row in frame.itertuples(index=False)]
+
+
 def assert_consistent(session, *dates: dt.date | None) -> None:
     assert check_flow_tallies(session) == []
+    # The holdings kept from the totals follow them on every way in (test_holding_tally).
+    assert check_holding_tallies(session) == []
     for as_of in (None, *dates):
         assert tallies(session, as_of) == plain(session, as_of), as_of
 
@@ -341,13 +340,15 @@ def test_the_check_finds_a_tally_changed_behind_the_applications_back(book):
     with book.write() as s:
         assert rebuild_tallies(s) == 3
     assert run_checks(book).findings["flow tallies"] == []
+    assert run_checks(book).findings["holdings kept"] == []
     with book.read() as s:
         assert tallies(s) == before
 
 
 @st.composite
 def histories(draw):
-    """Batches of posts and of reversals (picks among the live entries), and an as-of date."""
+    """Batches of posts, of reversals (picks among the live entries) and of fair values,
+    and an as-of date."""
     steps = draw(
         st.lists(
             st.one_of(
@@ -369,9 +370,23 @@ def histories(draw):
                         st.lists(st.integers(0, 50), min_size=1, max_size=3), st.integers(0, 60)
                     ),
                 ),
+                # Fair values of held companies and of one not held (SF2 in CO2).
+                st.tuples(
+                    st.just("value"),
+                    st.lists(
+                        st.tuples(
+                            st.sampled_from(VALUED),
+                            # A few days, so that restatements of a day are common.
+                            st.sampled_from((0, 10, 30, 60)),
+                            st.integers(0, 10**12),
+                        ),
+                        min_size=1,
+                        max_size=4,
+                    ),
+                ),
             ),
             min_size=1,
-            max_size=6,
+            max_size=7,
         )
     )
     as_of = draw(st.one_of(st.none(), st.integers(-3, 63)))
@@ -426,6 +441,14 @@ def test_property_tallies_as_of_equal_a_group_by_of_the_live_entries(book, histo
                     draft(r, START + dt.timedelta(days=d), D(n).scaleb(-3)) for r, d, n in detail
                 ]
                 live.extend(post_many(s, drafts, actor="t").ids)
+            elif action == "value":
+                values = [
+                    ValuationDraft(
+                        START + dt.timedelta(days=d), company, D(n).scaleb(-3), holder_code=fund
+                    )
+                    for (fund, company), d, n in detail
+                ]
+                post_valuations(s, values, actor="t")
             elif live:
                 picks, day = detail
                 chosen = list(dict.fromkeys(live[p % len(live)] for p in picks))
@@ -440,7 +463,14 @@ def test_property_tallies_as_of_equal_a_group_by_of_the_live_entries(book, histo
             rows = s.execute(tally_select(plan), {"as_of": as_of or dt.date.max}).all()
             assert sorted(tuple(row) for row in rows) == expected, plan
         assert holding_sums(s, as_of) == gross_pairs(s, expected)
+        # The holdings the database keeps (read when they hold for the date) are those
+        # summed from the totals and sought pair by pair, to the digit.
+        for day in (as_of, None):
+            assert exact_rows(frames.holdings(s, day)) == exact_rows(
+                frames.holdings(s, day, kept=False)
+            )
         assert check_flow_tallies(s) == []
+        assert check_holding_tallies(s) == []
         # Each example starts from an empty journal.
         raise _RollbackError
 

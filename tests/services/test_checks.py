@@ -25,7 +25,8 @@ def test_check_passes_on_the_demo(app, runner):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output
-    assert result.output.count("ok") == 7
+    assert result.output.count("ok") == 8
+    assert "ok   holdings kept" in result.output
 
 
 def test_check_finds_an_edited_a_deleted_and_a_back_dated_entry(app, runner):

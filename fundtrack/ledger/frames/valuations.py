@@ -12,9 +12,7 @@ from sqlalchemy import (
     Date,
     and_,
     bindparam,
-    case,
     func,
-    literal_column,
     select,
     true,
     type_coerce,
@@ -30,11 +28,13 @@ from fundtrack.ledger.frames.common import (
 )
 from fundtrack.ledger.models import (
     Entity,
+    HoldingTally,
     IndexLevel,
+    LatestValuation,
     Valuation,
 )
 from fundtrack.ledger.money import amount_reader, sql_yuan_float
-from fundtrack.ledger.tallies import plan_for, tally_select
+from fundtrack.ledger.tallies import holding_select, plan_for, tally_select
 
 
 def _lateral(session: Session) -> bool:
@@ -144,6 +144,58 @@ HOLDING_COLUMNS = [
 ]
 
 
+def _holding_fields(fund, company, invested, proceeds, value, day) -> tuple:
+    """What a holdings statement selects: the codes, the company's attributes, then the
+    amounts and the value's date as the driver returns them (``holdings`` converts
+    them, faster than their types would)."""
+    return (
+        fund.code,
+        company.code,
+        company.name,
+        company.name_en,
+        company.sector,
+        company.region,
+        company.stage,
+        company.local,
+        *(type_coerce(c, NullType()) for c in (invested, proceeds, value, day)),
+    )
+
+
+@functools.cache
+def _kept_holdings_query():
+    """The holdings as the database keeps them (migration 0006): each pair's row of
+    ``holding_tally`` with live entries, and its latest valuation from
+    ``valuation_latest``. Valid when nothing is dated after the as-of date."""
+    held, latest = HoldingTally, LatestValuation
+    fund, company = aliased(Entity), aliased(Entity)
+    return (
+        select(
+            *_holding_fields(
+                fund, company, held.invested, held.proceeds, latest.value_cny, latest.date
+            )
+        )
+        .select_from(held)
+        .join(fund, fund.id == held.fund_id)
+        .join(company, company.id == held.company_id)
+        .outerjoin(
+            latest,
+            and_(latest.holder_id == held.fund_id, latest.entity_id == held.company_id),
+        )
+        .where(held.flows > 0)
+    )
+
+
+def _kept_holdings_hold(connection, plan: str, as_of: dt.date | None) -> bool:
+    """Whether the kept holdings are those as of ``as_of``: the totals' plan is "kept"
+    (no entry after it) and no holding's latest valuation is dated after it."""
+    if plan != "kept":
+        return False
+    if as_of is None:
+        return True
+    latest = connection.execute(select(func.max(LatestValuation.date))).scalar()
+    return latest is None or latest <= as_of
+
+
 @functools.cache
 def _holdings_query(plan: str, lateral: bool):
     """Each (sub-fund, company) pair with flows on or before ``:as_of``: the codes, the
@@ -154,54 +206,12 @@ def _holdings_query(plan: str, lateral: bool):
     with their latest valuations (an index seek each) by the database, so a book of
     thousands of holdings returns one row for each and nothing else.
     """
-    totals = tally_select(plan).subquery()
-    src, dst = aliased(Entity), aliased(Entity)
-    # +1 for a company's payment to a sub-fund (proceeds), -1 the other way round; the
-    # other keys are of other levels. A CASE rather than the kinds' index: the database
-    # then starts from the few thousand totals, not from every company × sub-fund.
-    toward_fund = case(
-        (and_(src.kind == "company", dst.kind == "subfund"), 1),
-        (and_(src.kind == "subfund", dst.kind == "company"), -1),
-    )
-    from_company = toward_fund == 1
-    fund_id = case((from_company, totals.c.to_id), else_=totals.c.from_id)
-    company_id = case((from_company, totals.c.from_id), else_=totals.c.to_id)
-    # The fund's view of its companies: proceeds received are positive.
-    amount = totals.c.amount_cny * toward_fund
-    zero = literal_column("0")
-    pairs = (
-        select(
-            fund_id.label("fund_id"),
-            company_id.label("company_id"),
-            func.sum(case((totals.c.kind == "investment", -amount), else_=zero)).label("invested"),
-            func.sum(case((totals.c.kind == "proceeds", amount), else_=zero)).label("proceeds"),
-        )
-        .select_from(totals)
-        .join(src, src.id == totals.c.from_id)
-        .join(dst, dst.id == totals.c.to_id)
-        .where(toward_fund.is_not(None))
-        .group_by(fund_id, company_id)
-        .subquery()
-    )
+    pairs = holding_select(tally_select(plan).subquery()).subquery()
     target, on, latest = _latest(pairs.c.company_id, pairs.c.fund_id, lateral)
     value, day = latest.value_cny, latest.date
     fund, company = aliased(Entity), aliased(Entity)
     query = (
-        select(
-            fund.code,
-            company.code,
-            company.name,
-            company.name_en,
-            company.sector,
-            company.region,
-            company.stage,
-            company.local,
-            # As the driver returns them: converted in ``holdings``, faster than by type.
-            type_coerce(pairs.c.invested, NullType()),
-            type_coerce(pairs.c.proceeds, NullType()),
-            type_coerce(value, NullType()),
-            type_coerce(day, NullType()),
-        )
+        select(*_holding_fields(fund, company, pairs.c.invested, pairs.c.proceeds, value, day))
         .select_from(pairs)
         .join(fund, fund.id == pairs.c.fund_id)
         .join(company, company.id == pairs.c.company_id)
@@ -210,7 +220,7 @@ def _holdings_query(plan: str, lateral: bool):
 
 
 def holdings(
-    session: Session, as_of: dt.date | None = None, *, plan: str | None = None
+    session: Session, as_of: dt.date | None = None, *, plan: str | None = None, kept: bool = True
 ) -> pd.DataFrame:
     """Each fund's holding in each company on ``as_of``.
 
@@ -219,9 +229,18 @@ def holdings(
     fair value on or before ``as_of``, or cost less proceeds (not below zero) where no
     fair value was reported yet. ``plan``: ``tallies.plan_for(connection, as_of)``, when
     the caller has it.
+
+    When nothing is dated after ``as_of`` (a dashboard at today's date) the holdings
+    the database keeps are read as they stand; otherwise they are summed from the
+    running totals and each pair's latest valuation is sought. Both give the same rows
+    (``kept=False`` always sums: what the kept ones are compared with).
     """
     connection = session.connection()
-    query = _holdings_query(plan or plan_for(connection, as_of), _lateral(session))
+    plan = plan or plan_for(connection, as_of)
+    if kept and _kept_holdings_hold(connection, plan, as_of):
+        query = _kept_holdings_query()
+    else:
+        query = _holdings_query(plan, _lateral(session))
     rows = connection.execute(query, {"as_of": as_of or FAR_FUTURE}).all()
     if not rows:
         return pd.DataFrame(columns=HOLDING_COLUMNS)
