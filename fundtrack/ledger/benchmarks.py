@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
@@ -79,9 +79,15 @@ def name_benchmark(
     return row
 
 
+_NAMES = select(Benchmark.name, Benchmark.name_en, Benchmark.synthetic).where(
+    Benchmark.code == bindparam("code")
+)
+
+
 def benchmark_names(session: Session, code: str) -> dict:
     """``{code, name, name_en, synthetic}``; an unnamed index is called by its code."""
-    row = session.get(Benchmark, code)
+    session.flush()  # a name given in this session (``name_benchmark`` flushes it anyway)
+    row = session.connection().execute(_NAMES, {"code": code}).first()
     if row is None:
         return {"code": code, "name": code, "name_en": code, "synthetic": False}
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.ledger.errors import LedgerError, Problem
@@ -40,20 +40,33 @@ def set_scorecard(session: Session, year: int, items: Iterable[Mapping], *, acto
 
 def scorecard_spec(session: Session, year: int) -> tuple[int | None, list[dict]]:
     """The specification in force for ``year``: that year's, or the latest earlier one."""
-    spec_year = session.scalar(
-        select(func.max(ScorecardItem.year)).where(ScorecardItem.year <= year)
-    )
+    session.flush()  # items set in this session count
+    connection = session.connection()
+    spec_year = connection.execute(_SPEC_YEAR, {"year": year}).scalar()
     if spec_year is None:
         return None, []
-    items = session.scalars(
-        select(ScorecardItem).where(ScorecardItem.year == spec_year).order_by(ScorecardItem.id)
-    )
     return spec_year, [
         {
-            "indicator": i.indicator,
-            "weight": float(i.weight),
-            "target": float(i.target),
-            "direction": i.direction,
+            "indicator": indicator,
+            "weight": float(weight),
+            "target": float(target),
+            "direction": direction,
         }
-        for i in items
+        for indicator, weight, target, direction in connection.execute(
+            _SPEC_ITEMS, {"year": spec_year}
+        )
     ]
+
+
+# Built once: a dashboard asks for the specification on every request.
+_SPEC_YEAR = select(func.max(ScorecardItem.year)).where(ScorecardItem.year <= bindparam("year"))
+_SPEC_ITEMS = (
+    select(
+        ScorecardItem.indicator,
+        ScorecardItem.weight,
+        ScorecardItem.target,
+        ScorecardItem.direction,
+    )
+    .where(ScorecardItem.year == bindparam("year"))
+    .order_by(ScorecardItem.id)
+)

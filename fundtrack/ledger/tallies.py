@@ -194,11 +194,14 @@ def tally_select(plan: str) -> Select:
     return found.with_only_columns(columns.from_id, columns.to_id, columns.kind, columns.amount_cny)
 
 
+_LATEST_DATE = select(func.max(Transfer.date))
+
+
 def plan_for(connection, as_of: dt.date | None) -> str:
     """The cheapest way to read the totals as of ``as_of`` (see ``PLANS``)."""
     if as_of is None:
         return "kept"
-    latest = connection.execute(select(func.max(Transfer.date))).scalar()
+    latest = connection.execute(_LATEST_DATE).scalar()
     if latest is None or latest <= as_of:
         return "kept"
     # Summing what lies before as_of reads fewer entries than taking what lies after it
@@ -225,21 +228,36 @@ def tallies(
     """
     connection = session.connection()
     amount_of = amount_reader(connection.dialect)
-    query = tally_select(plan or plan_for(connection, as_of))
-    # Amounts as the driver returns them (converted once below, not through ``Money``).
+    query = _tallies_query(plan or plan_for(connection, as_of), without)
+    rows = connection.execute(query, {"as_of": as_of}).all()  # None: plan "kept", unbound
+    return [(f, t, k, amount_of(amount)) for f, t, k, amount in rows]
+
+
+@functools.cache
+def _tallies_query(plan: str, without: tuple[str, ...]) -> Select:
+    """The statement of ``tallies``, built once: a statement costs more to build (and to
+    find in SQLAlchemy's cache) than SQLite takes to run it."""
+    query = tally_select(plan)
+    # Amounts as the driver returns them (converted once in ``tallies``, not by ``Money``).
     raw = query.with_only_columns(
         *(
             type_coerce(c, NullType()) if c.key == "amount_cny" else c
             for c in query.selected_columns
         )
     )
-    columns = raw.selected_columns
     if without:
-        left_out = select(Entity.id).where(Entity.kind.in_(without))
-        raw = raw.where(columns.from_id.not_in(left_out), columns.to_id.not_in(left_out))
-    raw = raw.order_by(columns.from_id, columns.to_id, columns.kind)
-    rows = connection.execute(raw, {"as_of": as_of}).all()  # None: plan "kept", unbound
-    return [(f, t, k, amount_of(amount)) for f, t, k, amount in rows]
+        # Joined with both entities' kinds: SQLite answers that in half the time of a
+        # NOT IN over the entities of those kinds.
+        found = raw.subquery()
+        src, dst = aliased(Entity), aliased(Entity)
+        raw = (
+            select(found.c.from_id, found.c.to_id, found.c.kind, found.c.amount_cny)
+            .join(src, src.id == found.c.from_id)
+            .join(dst, dst.id == found.c.to_id)
+            .where(src.kind.not_in(without), dst.kind.not_in(without))
+        )
+    columns = raw.selected_columns
+    return raw.order_by(columns.from_id, columns.to_id, columns.kind)
 
 
 def _mostly_after(connection, as_of: dt.date) -> bool:

@@ -49,9 +49,13 @@ def _total(values) -> Decimal:
     return sum((v for v in values if v is not None), ZERO)
 
 
+#: Built once: every page asks it (the demo banner).
+_ANY_DEMO = select(Entity.id).where(Entity.demo.is_(True)).limit(1)
+
+
 def has_demo(db: Database) -> bool:
     with db.read() as session:
-        return bool(session.scalar(select(Entity.id).where(Entity.demo.is_(True)).limit(1)))
+        return session.connection().execute(_ANY_DEMO).first() is not None
 
 
 def parent_code(db: Database) -> str | None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Date, and_, bindparam, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import NullType
 
 from fundtrack.ledger.frames.common import (
     FAR_FUTURE,
@@ -22,6 +23,7 @@ from fundtrack.ledger.frames.common import (
     FLOW_TOTAL_COLUMNS,
     LEVELS,
     between_levels,
+    date_reader,
     live_entries,
     orient,
     signed,
@@ -31,7 +33,7 @@ from fundtrack.ledger.models import (
     Entity,
     Transfer,
 )
-from fundtrack.ledger.money import Money, sql_yuan_float
+from fundtrack.ledger.money import Money, amount_reader, sql_yuan_float
 from fundtrack.ledger.rules import reversed_ids
 
 
@@ -121,12 +123,21 @@ def _structure_query(variant: str):
                 and_(Transfer.to_id.in_(parents), Transfer.from_id.in_(partners)),
             )
         touching = or_(older, and_(touching, Transfer.date > bindparam("after", type_=Date)))
+    # Date, amount and flag as the driver returns them: ``structure_flows`` converts them,
+    # faster than their types would for the thousand rows a large book reads here.
+    t = Transfer
+    date, amount, recallable = (
+        type_coerce(c, NullType()) for c in (t.date, t.amount_cny, t.recallable)
+    )
     return (
-        select(*FLOW_FIELDS, Transfer.from_id, Transfer.to_id)
+        select(t.id, date, t.kind, amount, recallable, t.from_id, t.to_id)
         .where(
             func.coalesce(Transfer.reverses_id, 0) == 0,
             Transfer.id.not_in(reversed_ids()),
-            Transfer.date <= bindparam("as_of", type_=Date),
+            # Phrased so that SQLite cannot use a (entity, date) index for it: it would
+            # then read every entry of each LP and sub-fund through them (it has no
+            # statistics to know better) instead of the parent's with each of them.
+            func.coalesce(Transfer.date, Transfer.date) <= bindparam("as_of", type_=Date),
             touching,
         )
         .order_by(Transfer.date, Transfer.id)
@@ -171,7 +182,9 @@ def structure_flows(
         if subfunds is not None:
             params["subfunds"] = sorted(subfunds)
     query = _structure_query(variant)
-    rows = session.connection().execute(query, params).all()
+    connection = session.connection()
+    rows = connection.execute(query, params).all()
+    date_of, amount_of = date_reader(connection.dialect), amount_reader(connection.dialect)
     code_of = {i: code for i, (code, _) in known.items()}
     kind_of = {i: kind for i, (_, kind) in known.items()}
     out: dict[str, list[tuple]] = {level: [] for level in levels}
@@ -180,6 +193,7 @@ def structure_flows(
     routes: dict[tuple[bool, str, str], list[tuple[list, bool]]] = {}
     older = others_after or dt.date.min
     for row_id, day, kind, amount, recallable, src, dst in rows:
+        day, amount, recallable = date_of(day), amount_of(amount), bool(recallable)
         route = (day <= older, kind_of[src], kind_of[dst])
         if route not in routes:
             routes[route] = [

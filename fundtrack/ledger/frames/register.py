@@ -39,11 +39,14 @@ ENTITY_FIELDS = (
 
 
 def entities(session: Session, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    query = select(*ENTITY_FIELDS).order_by(Entity.kind, Entity.code)
-    if kinds:
-        query = query.where(Entity.kind.in_(kinds))
-    rows = session.connection().execute(query).all()
+    rows = session.connection().execute(_entities_query(tuple(kinds or ()))).all()
     return to_frame(rows, columns=[c.key for c in ENTITY_FIELDS])
+
+
+@functools.cache
+def _entities_query(kinds: tuple[str, ...]):
+    query = select(*ENTITY_FIELDS).order_by(Entity.kind, Entity.code)
+    return query.where(Entity.kind.in_(kinds)) if kinds else query
 
 
 def entity(session: Session, code: str, kinds: tuple[str, ...]) -> dict | None:

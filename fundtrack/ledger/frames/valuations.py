@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import Decimal
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -192,8 +193,11 @@ def _kept_holdings_hold(connection, plan: str, as_of: dt.date | None) -> bool:
         return False
     if as_of is None:
         return True
-    latest = connection.execute(select(func.max(LatestValuation.date))).scalar()
+    latest = connection.execute(_LATEST_VALUATION_DATE).scalar()
     return latest is None or latest <= as_of
+
+
+_LATEST_VALUATION_DATE = select(func.max(LatestValuation.date))
 
 
 @functools.cache
@@ -246,13 +250,18 @@ def holdings(
         return pd.DataFrame(columns=HOLDING_COLUMNS)
     amount, day = amount_reader(connection.dialect), date_reader(connection.dialect)
     zero = Decimal(0)
-    records = []
-    for *attributes, invested, proceeds, value, value_date in rows:
-        invested, proceeds = amount(invested), amount(proceeds)
-        value = amount(value) if value is not None else max(invested - proceeds, zero)
-        records.append((*attributes, invested, proceeds, value, day(value_date)))
-    records.sort()
-    return to_frame(records, columns=HOLDING_COLUMNS)
+    # By fund and company codes, compared here: a database's collation may order them
+    # otherwise. Then converted column by column.
+    columns = [list(column) for column in zip(*sorted(rows, key=itemgetter(0, 1)), strict=True)]
+    *_, invested, proceeds, values, days = columns
+    columns[-4] = invested = list(map(amount, invested))
+    columns[-3] = proceeds = list(map(amount, proceeds))
+    columns[-2] = [
+        amount(value) if value is not None else max(cost - back, zero)
+        for value, cost, back in zip(values, invested, proceeds, strict=True)
+    ]
+    columns[-1] = list(map(day, days))
+    return pd.DataFrame(dict(zip(HOLDING_COLUMNS, columns, strict=True)))
 
 
 @functools.cache
@@ -278,6 +287,9 @@ def index_series(session: Session, code: str) -> pd.Series:
 
 
 def index_codes(session: Session) -> list[str]:
-    return list(
-        session.scalars(select(IndexLevel.index_code).distinct().order_by(IndexLevel.index_code))
-    )
+    return list(session.connection().scalars(_index_codes_query()))
+
+
+@functools.cache
+def _index_codes_query():
+    return select(IndexLevel.index_code).distinct().order_by(IndexLevel.index_code)
