@@ -139,7 +139,8 @@ def amount_reader(dialect) -> Callable[[object], Decimal]:
     if dialect.name == "sqlite":
         # An exact product: the integer's digits with the exponent −3, as scaleb(-3) gives.
         return lambda value: None if value is None else Decimal(value) * QUANTUM
-    return Money().result_processor(dialect, None)
+    # What ``Money.process_result_value`` does, without the type's chain of calls around it.
+    return lambda value: None if value is None else Decimal(value).quantize(QUANTUM)
 
 
 def sql_yuan_float(expression, dialect_name: str):

@@ -19,6 +19,7 @@ from fundtrack.ledger.tallies import plan_for, tallies
 from fundtrack.reporting.quarterly import rank_subfunds
 from fundtrack.services.fund_sums import by_fund
 from fundtrack.services.positions import ZERO, money
+from fundtrack.services.subfunds import TERMS_COLUMNS
 
 DEFAULT_BENCHMARK = "CSI300-SYN"
 
@@ -51,6 +52,7 @@ class Book:
     latest_navs: pd.DataFrame
     holdings: pd.DataFrame
     commitments: pd.DataFrame
+    #: The terms in force, of the columns the sub-fund rows read (``subfunds.TERMS_COLUMNS``).
     terms: pd.DataFrame
     recognitions: pd.DataFrame
     fee_totals: dict
@@ -225,7 +227,7 @@ def load_book(
             latest_navs=latest_navs,
             holdings=holdings,
             commitments=commitments,
-            terms=frames.terms(s, as_of),
+            terms=frames.terms(s, as_of, TERMS_COLUMNS),
             recognitions=frames.recognitions(s, as_of),
             fee_totals=frames.fee_totals_of(totals, known),
             index=frames.index_series(s, chosen) if chosen else pd.Series(dtype=float),

@@ -216,3 +216,19 @@ def test_the_migration_fills_the_tables_from_the_ledger(demo_db):
     with demo_db.read() as s:
         assert rows(frames.holdings(s)) == before
         assert_kept_holdings_right(s, last)
+
+
+def test_the_largest_amounts_come_back_exact_to_the_thousandth(book):
+    """Nineteen digits, more than a float holds: read kept and summed, on both databases."""
+    from fundtrack.ledger.tallies import tallies
+
+    huge = D("1234567890123456.789")
+    with book.write() as s:
+        post_many(s, [draft(0, START, huge), draft(3, START, "0.001")], actor="t")
+        post_valuations(s, [value(0, START, "9223372036854775.807")], actor="t")
+    with book.read() as s:
+        for held in (frames.holdings(s), frames.holdings(s, START, kept=False)):
+            assert held.invested.tolist() == [huge]
+            assert held.proceeds.tolist() == [D("0.001")]
+            assert [str(v) for v in held.value] == ["9223372036854775.807"]
+        assert sorted(str(row[3]) for row in tallies(s)) == ["0.001", "1234567890123456.789"]

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fundtrack.ledger.entities import add_commitment, add_entity
@@ -102,3 +102,22 @@ def test_sql_sums_of_amounts_are_exact_on_both_databases(db):
         total = s.scalar(sa.select(sa.func.sum(Transfer.amount)))
     assert total == sum(parts)
     assert total == D("1000000000000000.306")
+
+
+@given(fen=st.integers(-(10**18) + 1, 10**18 - 1), places=st.integers(0, 3))
+@example(fen=1234567890123456789, places=3)  # 19 digits: more than a float holds
+def test_the_amount_reader_reads_as_the_money_type_does(fen, places):
+    """``amount_reader``'s shortcut gives what ``Money`` makes of what each driver returns,
+    exponent and sign of zero included: integer thousandths from SQLite, NUMERICs of up
+    to three places (a column's, or a sum's) from PostgreSQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from fundtrack.ledger.money import Money, amount_reader
+
+    for dialect, raw in (
+        (sqlite.dialect(), fen),
+        (postgresql.psycopg.dialect(), D(fen).scaleb(-places)),
+    ):
+        want, got = Money().process_result_value(raw, dialect), amount_reader(dialect)(raw)
+        assert (str(got), got.as_tuple()) == (str(want), want.as_tuple())
+        assert amount_reader(dialect)(None) is None

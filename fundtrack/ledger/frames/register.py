@@ -129,15 +129,16 @@ def recognitions(session: Session, as_of: dt.date | None = None) -> pd.DataFrame
 
 
 @functools.cache
-def _terms_query():
+def _terms_query(columns: tuple[str, ...] | None):
     latest = (
         select(FundTerms.fund_id, func.max(FundTerms.effective_from).label("eff"))
         .where(FundTerms.effective_from <= bindparam("as_of", type_=Date))
         .group_by(FundTerms.fund_id)
         .subquery()
     )
+    table = FundTerms.__table__.columns
     return (
-        select(Entity.code, *FundTerms.__table__.columns)
+        select(Entity.code, *(table if columns is None else (table[c] for c in columns)))
         .join(FundTerms, FundTerms.fund_id == Entity.id)
         .join(
             latest,
@@ -147,11 +148,15 @@ def _terms_query():
     )
 
 
-def terms(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code)."""
-    rows = session.connection().execute(_terms_query(), {"as_of": as_of}).all()
+def terms(session: Session, as_of: dt.date, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Each sub-fund's terms in force on ``as_of``, one row per fund (``fund`` = code).
+
+    ``columns``: only these of the table's (a hundred sub-funds' thresholds, dates and
+    audit columns cost more to read than the figures that need a few of them).
+    """
+    rows = session.connection().execute(_terms_query(columns), {"as_of": as_of}).all()
     if not rows:
         return pd.DataFrame()
     # The code first in the query, last in the frame (after the table's columns).
-    columns = [c.name for c in FundTerms.__table__.columns]
-    return to_frame([(*values, code) for code, *values in rows], columns=[*columns, "fund"])
+    names = [c.name for c in FundTerms.__table__.columns] if columns is None else list(columns)
+    return to_frame([(*values, code) for code, *values in rows], columns=[*names, "fund"])
