@@ -80,3 +80,12 @@ def add_commitment(
     session.add(commitment)
     session.flush()
     return commitment
+
+
+#: Built once: every page asks it (the demo banner).
+_ANY_DEMO = select(Entity.id).where(Entity.demo.is_(True)).limit(1)
+
+
+def holds_demo(session: Session) -> bool:
+    """Whether any entity of the ledger is marked as demo data."""
+    return session.connection().execute(_ANY_DEMO).first() is not None

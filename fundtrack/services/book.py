@@ -13,6 +13,7 @@ import pandas as pd
 from fundtrack.ledger import frames
 from fundtrack.ledger.benchmarks import benchmark_names
 from fundtrack.ledger.db import Database
+from fundtrack.ledger.entities import holds_demo
 from fundtrack.ledger.models import ENTITY_KINDS
 from fundtrack.ledger.scorecards import scorecard_spec
 from fundtrack.ledger.tallies import plan_for, tallies
@@ -66,6 +67,8 @@ class Book:
     #: Whether ``entities`` holds the companies too (the dashboard's book reads only the
     #: funds and investors; a company's attributes are then those in ``holdings``).
     with_companies: bool = True
+    #: Whether any entity of the ledger is demo data (the pages' and the report's banner).
+    demo: bool = False
     _parts: dict = field(default_factory=dict, repr=False)
 
     def names(self) -> dict[str, str]:
@@ -236,6 +239,7 @@ def load_book(
             scorecard_spec=spec,
             listed=listed,
             with_companies=detail,
+            demo=holds_demo(s),
         )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from fundtrack.ledger import frames
 from fundtrack.ledger.db import Database
+from fundtrack.ledger.entities import holds_demo
 from fundtrack.ledger.errors import NotFoundError, Problem
 from fundtrack.ledger.models import (
     AuditEntry,
@@ -49,13 +50,9 @@ def _total(values) -> Decimal:
     return sum((v for v in values if v is not None), ZERO)
 
 
-#: Built once: every page asks it (the demo banner).
-_ANY_DEMO = select(Entity.id).where(Entity.demo.is_(True)).limit(1)
-
-
 def has_demo(db: Database) -> bool:
     with db.read() as session:
-        return session.connection().execute(_ANY_DEMO).first() is not None
+        return holds_demo(session)
 
 
 def parent_code(db: Database) -> str | None:

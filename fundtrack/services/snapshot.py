@@ -106,7 +106,7 @@ def build_snapshot(
     snapshot = Snapshot(
         as_of=as_of,
         quarter=quarter_of(as_of),
-        demo=bool(book.entities.demo.any()),
+        demo=book.demo,
         fund={k: book.parent.get(k) for k in ("code", "name", "name_en", "inception")},
         benchmark=book.benchmark_info,
         kpis=kpis,

@@ -28,4 +28,7 @@ def snapshot_or_none(as_of: dt.date, *, detail: bool = True, positions_for: int 
                 )
         except LookupError:
             cache[key] = None
+        else:
+            # Read in the snapshot's transaction: the page's banner needs no read of its own.
+            g.setdefault("demo", cache[key].demo)
     return cache[key]

@@ -6,8 +6,11 @@ so a refused entry shows each problem next to the field it concerns.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -23,6 +26,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -40,17 +44,32 @@ CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 QUARTER = r"^\d{4}Q[1-4]$"
 
 
-class LoginForm(FlaskForm):
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    """WTForms' own messages ("This field is required.") in ``locale``, read once per
+    process: Flask-WTF reads the catalogue from disk again on every request."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):
+    """The UI's forms: Flask-WTF's (CSRF and all), WTForms' messages in the page's locale."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _wtforms_catalogue(str(get_locale()))
+
+
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = HiddenField(validators=[AnyOf(("zh", "en"))])
     next = HiddenField()
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired()])
     from_code = SelectField(_l("From"), validators=[InputRequired()], validate_choice=False)
     to_code = SelectField(_l("To"), validators=[InputRequired()], validate_choice=False)
@@ -63,7 +82,7 @@ class TransferForm(FlaskForm):
     recallable = BooleanField(_l("Recallable (may be called again)"))
 
 
-class ValuationForm(FlaskForm):
+class ValuationForm(Form):
     date = DateField(_l("Statement date"), validators=[InputRequired()])
     entity = SelectField(_l("Fund or company"), validators=[InputRequired()], validate_choice=False)
     holder = SelectField(_l("Held by (fair value of a company)"), validate_choice=False)
@@ -72,7 +91,7 @@ class ValuationForm(FlaskForm):
     source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
 
 
-class RecognitionForm(FlaskForm):
+class RecognitionForm(Form):
     fund = SelectField(_l("Sub-fund"), validators=[InputRequired()], validate_choice=False)
     company = SelectField(_l("Company"), validators=[InputRequired()], validate_choice=False)
     category = SelectField(
@@ -92,29 +111,29 @@ class RecognitionForm(FlaskForm):
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=500)])
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(Form):
     date = DateField(_l("Reversal date"), validators=[InputRequired()])
     memo = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class CloseQuarterForm(FlaskForm):
+class CloseQuarterForm(Form):
     quarter = StringField(_l("Quarter"), validators=[DataRequired(), Regexp(QUARTER)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (send, reverse a batch…)."""
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("Statement file (CSV or XLSX)"), validators=[FileRequired()])
 
 
-class ImportCommitForm(FlaskForm):
+class ImportCommitForm(Form):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
     filename = HiddenField(validators=[DataRequired(), Length(max=255)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     quarter = StringField(_l("Quarter"), validators=[DataRequired(), Regexp(QUARTER)])
     language = SelectField(
         _l("Language"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")]
@@ -128,7 +147,7 @@ ROLE_CHOICES = [
 ]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
@@ -137,12 +156,12 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Active"))
 
 
-class JournalFilterForm(FlaskForm):
+class JournalFilterForm(Form):
     """The journal's GET filters: every value validated before it reaches a query."""
 
     class Meta:
@@ -180,7 +199,7 @@ class JournalFilterForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -73,6 +73,27 @@ def test_refused_entry_shows_problems_next_to_fields(as_role, csrf_token, demo_d
     assert "decimal places" in amount_field.group(0)
 
 
+def test_a_missing_field_is_named_in_the_pages_language(as_role, csrf_token):
+    """WTForms' own messages follow the language switch, request by request."""
+    client = as_role("manager")
+    form = {"from_code": "LP-SOE", "to_code": "PARENT", "amount": "", "currency": "CNY"}
+    missing = re.compile(r'<div class="field has-error">\s*<label for="amount".*?</div>', re.S)
+    for language, message in (
+        ("zh", "该字段是必填字段。"),
+        ("en", "This field is required."),
+        ("zh", "该字段是必填字段。"),
+    ):
+        token = csrf_token(client, "/")
+        client.post("/language", data={"lang": language, "next": "/", "csrf_token": token})
+        response = _post(
+            client, csrf_token, "/ledger/new/contribution", {"date": "2026-10-20", **form}
+        )
+        assert response.status_code == 422
+        field = missing.search(response.get_data(as_text=True))
+        assert field, language
+        assert message in field.group(0), language
+
+
 def test_reverse_then_close_quarter(as_role, csrf_token, demo_db):
     manager, admin = as_role("manager"), as_role("admin")
     with demo_db.read() as session:
