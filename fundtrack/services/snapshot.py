@@ -84,7 +84,8 @@ def build_snapshot(
 
     ``detail=False`` is for the dashboard: it leaves out what the dashboard does not
     show (the LP table, exits and distributions, the forecast, each sub-fund's gross
-    IRR) and computes every other figure exactly as the full snapshot does.
+    IRR, the indicators that hold: ``indicators`` is then the breaches) and computes
+    every other figure exactly as the full snapshot does.
 
     ``positions_for=N`` (with ``detail=False``): a page that lists only the N largest
     sub-funds by parent commitment reads the dated flows of those alone. The others'

@@ -95,7 +95,8 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
     """``(rows, indicators)`` for every sub-fund of the book, by code.
 
     ``detail=False`` leaves out the gross IRR (the one figure that needs every
-    company flow by day); every other figure is the same. A sub-fund outside
+    company flow by day) and the indicators that hold (the breaches stay); every
+    other figure is the same. A sub-fund outside
     ``book.listed`` (when the book lists only some) has every figure but its IRR,
     its PMEs and its unfunded amount, which need each of its dated flows.
     """
@@ -212,6 +213,8 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
                 )
             )
         name_or_en = name_en or name
+        # The dashboard lists the breaches alone: it keeps no row of an indicator that holds.
+        shown = checks if detail else [item for item in checks if item[_BREACH]]
         indicators.extend(
             {
                 "fund": code,
@@ -224,7 +227,7 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
                 "direction": direction,
                 "breach": breach,
             }
-            for indicator, label, value, threshold, direction, breach in checks
+            for indicator, label, value, threshold, direction, breach in shown
         )
         rows.append(
             {
