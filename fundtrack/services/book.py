@@ -165,20 +165,15 @@ def load_book(
     """
     with db.read() as s:
         entities = frames.entities(s, None if detail else FUNDS_AND_INVESTORS)
-        parents = entities[entities.kind == "parent"]
-        if parents.empty:
+        kinds, entity_codes = entities["kind"].tolist(), entities["code"].tolist()
+        if "parent" not in kinds:
             raise LookupError("the ledger has no parent fund yet: load the demo or import one")
         codes = frames.index_codes(s)
         chosen = benchmark or (DEFAULT_BENCHMARK if DEFAULT_BENCHMARK in codes else None)
         chosen = chosen or (codes[0] if codes else None)
         _, spec = scorecard_spec(s, as_of.year)
-        known = dict(
-            zip(
-                entities.id.tolist(),
-                zip(entities.code.tolist(), entities.kind.tolist(), strict=True),
-                strict=True,
-            )
-        )
+        coded = list(zip(entity_codes, kinds, strict=True))
+        known = dict(zip(entities["id"].tolist(), coded, strict=True))
         # The companies' keys are summed per holding in SQL (``frames.holdings``); both
         # read the running totals the same way.
         plan = plan_for(s.connection(), as_of)
@@ -191,10 +186,10 @@ def load_book(
             if detail
             else pd.DataFrame(columns=frames.FLOW_TOTAL_COLUMNS)
         )
-        parent = parents.iloc[0].to_dict()
+        parent = entities.iloc[kinds.index("parent")].to_dict()
         latest_navs = frames.latest_navs(s, as_of)
         commitments = frames.commitments(s, as_of)
-        subfunds = entities.code[entities.kind == "subfund"].tolist()
+        subfunds = [code for code, kind in coded if kind == "subfund"]
         listed = (
             None
             if positions_for is None or len(subfunds) <= positions_for
