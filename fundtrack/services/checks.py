@@ -126,6 +126,21 @@ def check_commitments(session: Session) -> list[str]:
     return found
 
 
+def _mismatches(want: dict, have: dict, nothing=None) -> list[tuple]:
+    """``(key, have, want)`` for each key whose values differ, in key order; a key one
+    side lacks counts as ``nothing`` there."""
+    return [
+        (key, have.get(key, nothing), want.get(key, nothing))
+        for key in sorted(want.keys() | have.keys())
+        if want.get(key, nothing) != have.get(key, nothing)
+    ]
+
+
+def _codes(session: Session) -> dict[int, str]:
+    """Entity id → code, to name what a finding concerns (read only when one is found)."""
+    return dict(session.execute(select(Entity.id, Entity.code)).all())
+
+
 def check_flow_tallies(session: Session) -> list[str]:
     """The totals the database keeps per (from, to, kind) are the journal's live entries."""
     journal = {
@@ -144,28 +159,19 @@ def check_flow_tallies(session: Session) -> list[str]:
         )
     }
     # A key whose entries were all reversed keeps a row of zeros; the journal has none.
-    nothing = (Decimal(0).quantize(QUANTUM), 0)
-    differing = sorted(
-        key
-        for key in journal.keys() | kept.keys()
-        if journal.get(key, nothing) != kept.get(key, nothing)
-    )
+    differing = _mismatches(journal, kept, (Decimal(0).quantize(QUANTUM), 0))
     if not differing:
         return []
-    codes = dict(session.execute(select(Entity.id, Entity.code)).all())
+    codes = _codes(session)
 
     def counted(amount: Decimal, flows: int) -> str:
         return f"{amount:,} in {flows} {'entry' if flows == 1 else 'entries'}"
 
-    found = []
-    for from_id, to_id, kind in differing:
-        have = kept.get((from_id, to_id, kind), nothing)
-        want = journal.get((from_id, to_id, kind), nothing)
-        found.append(
-            f"{codes.get(from_id, f'#{from_id}')} → {codes.get(to_id, f'#{to_id}')} {kind}: "
-            f"the tally holds {counted(*have)}, the journal {counted(*want)}"
-        )
-    return found
+    return [
+        f"{codes.get(from_id, f'#{from_id}')} → {codes.get(to_id, f'#{to_id}')} {kind}: "
+        f"the tally holds {counted(*have)}, the journal {counted(*want)}"
+        for (from_id, to_id, kind), have, want in differing
+    ]
 
 
 def check_holding_tallies(session: Session) -> list[str]:
@@ -181,38 +187,37 @@ def check_holding_tallies(session: Session) -> list[str]:
         (r.fund_id, r.company_id): (r.invested, r.proceeds, r.flows)
         for r in session.execute(select(*HoldingTally.__table__.columns))
     }
-    # A pair whose entries were all reversed keeps a row of zeros; the journal has none.
-    zero = Decimal(0).quantize(QUANTUM)
-    nothing = (zero, zero, 0)
-    found = []
-    codes: dict[int, str] = {}
-
-    def pair(fund: int, company: int) -> str:
-        if not codes:  # read only when something differs
-            codes.update(session.execute(select(Entity.id, Entity.code)).all())
-        return f"{codes.get(fund, f'#{fund}')} in {codes.get(company, f'#{company}')}"
-
-    for key in sorted(journal.keys() | kept.keys()):
-        have, want = kept.get(key, nothing), journal.get(key, nothing)
-        if have != want:
-            found.append(
-                f"{pair(*key)}: the holding holds invested {have[0]:,}, proceeds {have[1]:,} "
-                f"in {have[2]} entries; the journal {want[0]:,}, {want[1]:,} in {want[2]}"
-            )
     latest = {tuple(row[:2]): tuple(row[2:]) for row in session.execute(latest_valuation_select())}
     pointed = {
         (r.holder_id, r.entity_id): (r.valuation_id, r.date, r.value_cny)
         for r in session.execute(select(*LatestValuation.__table__.columns))
     }
-    for key in sorted(latest.keys() | pointed.keys()):
-        have, want = pointed.get(key), latest.get(key)
-        if have != want:
-            found.append(
-                f"{pair(*key)}: the latest valuation kept is "
-                f"{'none' if have is None else f'#{have[0]} of {have[1]}'}, the valuations' "
-                f"{'none' if want is None else f'#{want[0]} of {want[1]}'}"
-            )
-    return found
+    # A pair whose entries were all reversed keeps a row of zeros; the journal has none.
+    zero = Decimal(0).quantize(QUANTUM)
+    holdings = _mismatches(journal, kept, (zero, zero, 0))
+    pointers = _mismatches(latest, pointed)
+    if not holdings and not pointers:
+        return []
+    codes = _codes(session)
+
+    def pair(fund: int, company: int) -> str:
+        return f"{codes.get(fund, f'#{fund}')} in {codes.get(company, f'#{company}')}"
+
+    def valuation(found: tuple | None) -> str:
+        return "none" if found is None else f"#{found[0]} of {found[1]}"
+
+    return [
+        *(
+            f"{pair(*key)}: the holding holds invested {have[0]:,}, proceeds {have[1]:,} "
+            f"in {have[2]} entries; the journal {want[0]:,}, {want[1]:,} in {want[2]}"
+            for key, have, want in holdings
+        ),
+        *(
+            f"{pair(*key)}: the latest valuation kept is {valuation(have)}, "
+            f"the valuations' {valuation(want)}"
+            for key, have, want in pointers
+        ),
+    ]
 
 
 class _SessionReader:
