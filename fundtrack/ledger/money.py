@@ -78,7 +78,12 @@ class Money(TypeDecorator):
             if isinstance(value, float):
                 raise MoneyError("an amount came back from SQLite as a float")
             return Decimal(int(value)).scaleb(-SCALE).quantize(QUANTUM)
-        return Decimal(value).quantize(QUANTUM)
+        return _from_numeric(value)
+
+
+def _from_numeric(value) -> Decimal:
+    """A NUMERIC amount from the driver as ``Money`` returns it: three places."""
+    return Decimal(value).quantize(QUANTUM)
 
 
 class Ratio(TypeDecorator):
@@ -139,8 +144,9 @@ def amount_reader(dialect) -> Callable[[object], Decimal]:
     if dialect.name == "sqlite":
         # An exact product: the integer's digits with the exponent −3, as scaleb(-3) gives.
         return lambda value: None if value is None else Decimal(value) * QUANTUM
-    # What ``Money.process_result_value`` does, without the type's chain of calls around it.
-    return lambda value: None if value is None else Decimal(value).quantize(QUANTUM)
+    # ``Money``'s own conversion, without the chain of processors ``result_processor``
+    # wraps around it (built without a column type, that chain goes through a float).
+    return lambda value: None if value is None else _from_numeric(value)
 
 
 def sql_yuan_float(expression, dialect_name: str):
