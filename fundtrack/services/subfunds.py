@@ -96,9 +96,9 @@ def subfund_rows(book, *, detail: bool = True) -> tuple[list[dict], list[dict]]:
 
     ``detail=False`` leaves out the gross IRR (the one figure that needs every
     company flow by day) and the indicators that hold (the breaches stay); every
-    other figure is the same. A sub-fund outside
-    ``book.listed`` (when the book lists only some) has every figure but its IRR,
-    its PMEs and its unfunded amount, which need each of its dated flows.
+    other figure is the same. A sub-fund outside ``book.listed`` (when the book
+    lists only some) has every figure but its IRR, its PMEs and its unfunded
+    amount, which need each of its dated flows.
     """
     parent = book.parent["code"]
     entities = book.entities

@@ -154,9 +154,10 @@ def terms(session: Session, as_of: dt.date, columns: tuple[str, ...] | None = No
     ``columns``: only these of the table's (a hundred sub-funds' thresholds, dates and
     audit columns cost more to read than the figures that need a few of them).
     """
-    rows = session.connection().execute(_terms_query(columns), {"as_of": as_of}).all()
+    query = _terms_query(columns)
+    rows = session.connection().execute(query, {"as_of": as_of}).all()
     if not rows:
         return pd.DataFrame()
-    # The code first in the query, last in the frame (after the table's columns).
-    names = [c.name for c in FundTerms.__table__.columns] if columns is None else list(columns)
+    # The code first in the query, last in the frame (after the terms' columns).
+    names = [c.name for c in query.selected_columns][1:]
     return to_frame([(*values, code) for code, *values in rows], columns=[*names, "fund"])
